@@ -1,0 +1,349 @@
+//! The catalog's file format as written by merchandisers: one serde struct per TOML table.
+//!
+//! Every table denies unknown fields, so a typo (`widht_mm`) is an error at its line and column.
+//! Identifiers that other tables refer to are [`Spanned`] so the checker can point at them.
+//! `docs/catalog.md` documents each field; keep the two in step.
+
+use crate::units::{Currency, Dec, Grams, Mm, Price, PricePoint};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+/// One TOML file of a catalog. Any file may hold any of these tables; the usual layout puts
+/// `[brand]` and `[pricing]` in `brand.toml`, materials in `materials.toml`, components under
+/// `components/`, bases under `bases/` and rules in `rules.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub brand: Option<S<RawBrand>>,
+    pub pricing: Option<S<RawPricing>>,
+    #[serde(default)]
+    pub font: Vec<S<RawFont>>,
+    #[serde(default)]
+    pub metal: Vec<S<RawMetal>>,
+    #[serde(default)]
+    pub stone: Vec<S<RawStone>>,
+    #[serde(default)]
+    pub cord: Vec<S<RawMaterial>>,
+    #[serde(default)]
+    pub leather: Vec<S<RawMaterial>>,
+    #[serde(default)]
+    pub enamel: Vec<S<RawMaterial>>,
+    #[serde(default)]
+    pub colour: Vec<S<RawMaterial>>,
+    #[serde(default)]
+    pub component: Vec<S<RawComponent>>,
+    #[serde(default)]
+    pub base: Vec<S<RawBase>>,
+    #[serde(default)]
+    pub rule: Vec<S<RawRule>>,
+    #[serde(default)]
+    pub bundle: Vec<S<RawBundle>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrand {
+    pub id: S<String>,
+    pub name: String,
+    pub version: S<String>,
+    pub currency: Currency,
+    #[serde(default)]
+    pub locales: Vec<String>,
+    pub rounding: Option<PricePoint>,
+    #[serde(default)]
+    pub currencies: Vec<S<RawAltCurrency>>,
+    pub domain: Option<String>,
+}
+
+/// Another currency the brand sells in: a fixed rate from the main currency and its own price points.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAltCurrency {
+    pub code: Currency,
+    pub rate: Dec,
+    pub rounding: Option<PricePoint>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    /// Default price per engraved character when a field sets none.
+    pub engraving_per_character: Option<Price>,
+    /// Workshop making charge added to parametric pieces (rings built from metal and stone).
+    pub making_charge: Option<Price>,
+    /// Multiplier applied to the cost of parametric pieces (metal + stone + setting + making).
+    pub markup: Option<Dec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFont {
+    pub id: S<String>,
+    pub name: String,
+    #[serde(default = "default_font_kind")]
+    pub kind: String,
+    /// Where the font file comes from (a Debian package path or a file in the catalog).
+    pub file: Option<String>,
+    pub package: Option<String>,
+}
+
+fn default_font_kind() -> String {
+    "outline".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetal {
+    pub id: S<String>,
+    pub name: String,
+    /// g/cm³
+    pub density: Dec,
+    pub price_per_gram: Price,
+    /// Minimum cast wall for this alloy.
+    pub min_wall_mm: Option<Mm>,
+    pub colour: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStone {
+    pub id: S<String>,
+    pub name: String,
+    pub species: String,
+    pub specific_gravity: Dec,
+    pub refractive_index: Dec,
+    pub price_per_carat: Price,
+}
+
+/// Cords, leathers, enamels and colours: a named material, some with a diameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaterial {
+    pub id: S<String>,
+    pub name: String,
+    pub diameter_mm: Option<Mm>,
+    /// `#rrggbb`
+    pub hex: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    pub sku: S<String>,
+    pub name: String,
+    pub kind: S<String>,
+    pub family: S<String>,
+    pub connector: S<String>,
+    /// Width along the strand.
+    pub width_mm: Mm,
+    pub hole_mm: Option<Mm>,
+    pub thickness_mm: Option<Mm>,
+    pub volume_mm3: Option<Dec>,
+    pub weight_g: Grams,
+    pub price: Option<Price>,
+    /// When set, the price adds `weight_g × price_per_gram` of this metal.
+    pub metal: Option<S<String>>,
+    pub stock: Option<u32>,
+    #[serde(default)]
+    pub lead_time_days: u32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub art: Option<S<String>>,
+    /// The letter a letter bead shows.
+    pub glyph: Option<S<String>>,
+    pub colour: Option<S<String>>,
+    pub enamel: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSize {
+    pub id: String,
+    pub label: Option<String>,
+    pub length_mm: Option<Mm>,
+    /// Inner circumference of a ring (ISO 8653).
+    pub circumference_mm: Option<Mm>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBase {
+    pub id: S<String>,
+    pub name: String,
+    pub piece: S<String>,
+    pub gtin: Option<S<String>>,
+    pub price: Price,
+    pub metal: Option<S<String>>,
+    #[serde(default)]
+    pub weight_g: Grams,
+    #[serde(default)]
+    pub lead_time_days: u32,
+    pub art: Option<S<String>>,
+    pub sizes: S<Vec<RawSize>>,
+    pub default_size: Option<String>,
+    pub stock: Option<u32>,
+    #[serde(default)]
+    pub mount: Vec<S<RawMount>>,
+    #[serde(default)]
+    pub field: Vec<S<RawField>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    pub min: Dec,
+    pub max: Dec,
+    pub step: Dec,
+    pub default: Option<Dec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStations {
+    pub count: u32,
+    #[serde(default)]
+    pub connectors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricedOption {
+    pub id: String,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub price: Price,
+    /// For settings: metal volume of the head, for weight-true pricing.
+    pub metal_volume_mm3: Option<Dec>,
+    /// For settings: the largest stone it holds safely.
+    pub max_carat: Option<Dec>,
+    /// For choices that ship an item (a gift box): its SKU, counted in the bill of materials.
+    pub sku: Option<S<String>>,
+}
+
+/// A mount: where things go on a base. `kind` decides which of the optional fields apply.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMount {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub families: Vec<S<String>>,
+    #[serde(default)]
+    pub connectors: Vec<S<String>>,
+    #[serde(default)]
+    pub kinds: Vec<S<String>>,
+    // strand
+    pub core: Option<S<String>>,
+    pub reserve_mm: Option<Mm>,
+    pub max_fill: Option<Dec>,
+    pub max_count: Option<u32>,
+    pub max_per_section: Option<u32>,
+    pub stations: Option<RawStations>,
+    #[serde(default)]
+    pub min: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub max: BTreeMap<String, u32>,
+    pub first: Option<S<String>>,
+    pub last: Option<S<String>>,
+    // slots
+    pub link_width_mm: Option<Mm>,
+    pub default: Option<S<String>>,
+    // socket
+    pub required: Option<bool>,
+    // container
+    pub max_volume_mm3: Option<Dec>,
+    // parametric
+    pub model: Option<S<String>>,
+    #[serde(default)]
+    pub metals: Vec<S<String>>,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    pub width_mm: Option<RawRange>,
+    pub thickness_mm: Option<RawRange>,
+    #[serde(default)]
+    pub stones: Vec<S<String>>,
+    #[serde(default)]
+    pub cuts: Vec<RawPricedOption>,
+    pub carat: Option<RawRange>,
+    #[serde(default)]
+    pub settings: Vec<RawPricedOption>,
+    pub metal_volume_mm3: Option<Dec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawZone {
+    pub width_mm: Mm,
+    pub height_mm: Mm,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    // engraving
+    pub zone: Option<RawZone>,
+    #[serde(default)]
+    pub fonts: Vec<S<String>>,
+    pub charset: Option<String>,
+    pub max_length: Option<u32>,
+    pub min_stroke_mm: Option<Mm>,
+    pub price_per_character: Option<Price>,
+    pub price: Option<Price>,
+    // choice
+    #[serde(default)]
+    pub options: Vec<RawPricedOption>,
+    // colour
+    #[serde(default)]
+    pub colours: Vec<S<String>>,
+    pub default: Option<String>,
+}
+
+/// Picks components: exactly one of the three.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelector {
+    pub sku: Option<String>,
+    pub tag: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub message: String,
+    /// Limit the rule to these bases (all when empty).
+    #[serde(default)]
+    pub bases: Vec<S<String>>,
+    // requires
+    #[serde(rename = "if")]
+    pub if_: Option<S<RawSelector>>,
+    pub then: Option<S<RawSelector>>,
+    // excludes
+    pub a: Option<S<RawSelector>>,
+    pub b: Option<S<RawSelector>>,
+    // expr
+    pub when: Option<S<String>>,
+    pub require: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBundle {
+    pub id: S<String>,
+    pub name: String,
+    pub select: S<RawSelector>,
+    pub min_qty: u32,
+    pub discount_percent: Dec,
+}
