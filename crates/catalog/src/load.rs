@@ -247,17 +247,22 @@ impl<'a> Resolver<'a> {
         // Brand and pricing: exactly one of each (pricing optional).
         let mut brand: Option<(String, RawBrand)> = None;
         let mut pricing: Option<RawPricing> = None;
+        let mut pricing_seen = false;
+        let mut brand_seen: Option<String> = None;
         for (f, raw) in &files {
             if let Some(b) = &raw.brand {
-                if let Some((first, _)) = &brand {
-                    let first = first.clone();
+                if let Some(first) = brand_seen.clone() {
                     self.err("duplicate-definition", self.at(f, b), "a second [brand] table").hint =
                         Some(format!("the catalog's brand is already defined in {first}"));
                 }
+                brand_seen.get_or_insert_with(|| f.clone());
             }
-            if raw.pricing.is_some() && pricing.is_some() {
-                let loc = self.at(f, raw.pricing.as_ref().unwrap());
-                self.err("duplicate-definition", loc, "a second [pricing] table");
+            if let Some(p) = &raw.pricing {
+                if pricing_seen {
+                    let loc = self.at(f, p);
+                    self.err("duplicate-definition", loc, "a second [pricing] table");
+                }
+                pricing_seen = true;
             }
         }
         let mut files = files;

@@ -1,1 +1,16 @@
-pub fn x() {}
+//! # orfevre-engine
+//!
+//! The configuration engine: a design ([`Design`], documented JSON, content-addressed) evaluated
+//! against a resolved catalog into an [`Evaluation`] — valid or not with every violated rule in
+//! plain words, an exact price breakdown, weight, lead time and bill of materials — and, for each
+//! open choice, which candidates are feasible, why the others are not, and the smallest repair.
+//!
+//! Evaluation is a pure function: no I/O, no clock, no randomness, and it never fails.
+
+pub mod choices;
+pub mod design;
+pub mod eval;
+
+pub use choices::{apply_choice, apply_edit, Candidate, Choice, ChoiceReport, Edit, Repair};
+pub use design::{CatalogRef, Design, DesignError, FieldValue, MountDesign, ParamValue};
+pub use eval::{Engine, Evaluation, Place, PriceBreakdown, Violation};

@@ -1,0 +1,942 @@
+//! Evaluation: a pure function of (catalog, design) → violations, price, weight, lead time, BOM.
+//! It never fails: anything wrong with a design is a [`Violation`], not an error.
+
+use crate::design::{Design, FieldValue, MountDesign};
+use orfevre_catalog::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Where in a design a violation sits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Place {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Place {
+    fn mount(m: &str) -> Place {
+        Place { mount: Some(m.into()), ..Place::default() }
+    }
+    fn at(m: &str, section: usize, index: Option<usize>) -> Place {
+        Place { mount: Some(m.into()), section: Some(section), index, field: None }
+    }
+    fn field(f: &str) -> Place {
+        Place { field: Some(f.into()), ..Place::default() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The rule broken: a structural rule name (`capacity`, `family`…) or `rule:<id>` for catalog rules.
+    pub rule: String,
+    pub place: Place,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceLine {
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub qty: u32,
+    pub unit: Money,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceBreakdown {
+    pub currency: Currency,
+    pub lines: Vec<PriceLine>,
+    pub subtotal: Money,
+    /// Price-point rounding (positive: rounded up to the brand's price point).
+    pub rounding: Money,
+    pub total: Money,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BomLine {
+    pub sku: String,
+    pub name: String,
+    pub qty: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    pub design_hash: String,
+    pub catalog: CatalogInfo,
+    pub valid: bool,
+    pub violations: Vec<Violation>,
+    pub price: PriceBreakdown,
+    pub weight: Grams,
+    pub lead_time_days: u32,
+    pub bom: Vec<BomLine>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogInfo {
+    pub id: String,
+    pub version: String,
+    pub digest: String,
+}
+
+/// A catalog ready to evaluate designs: CEL rules compiled once.
+pub struct Engine {
+    pub catalog: Arc<Catalog>,
+    rules: Vec<Option<(Option<cel::Program>, cel::Program)>>,
+}
+
+impl Engine {
+    pub fn new(catalog: Catalog) -> Engine {
+        let rules = catalog
+            .rules
+            .iter()
+            .map(|r| match &r.spec {
+                RuleSpec::Expr { when, require } => {
+                    let w = when.as_ref().and_then(|w| cel::Program::compile(w).ok());
+                    cel::Program::compile(require).ok().map(|p| (w, p))
+                }
+                _ => None,
+            })
+            .collect();
+        Engine { catalog: Arc::new(catalog), rules }
+    }
+
+    pub fn info(&self) -> CatalogInfo {
+        let b = &self.catalog.brand;
+        CatalogInfo { id: b.id.clone(), version: b.version.clone(), digest: self.catalog.digest.clone() }
+    }
+
+    /// Evaluates a design in the brand's main currency.
+    pub fn evaluate(&self, d: &Design) -> Evaluation {
+        self.evaluate_in(d, None)
+    }
+
+    /// Evaluates a design, pricing it in `currency` (one of the brand's) when given.
+    pub fn evaluate_in(&self, d: &Design, currency: Option<Currency>) -> Evaluation {
+        let mut st = State::new(self, d);
+        st.run();
+        let price = st.price(currency);
+        let bom = st
+            .bom
+            .iter()
+            .map(|(&c, &q)| {
+                let comp = self.catalog.comp(c);
+                BomLine { sku: comp.sku.clone(), name: comp.name.clone(), qty: q }
+            })
+            .collect();
+        let mut violations = st.violations;
+        violations.sort_by(|a, b| (&a.place, &a.rule).cmp(&(&b.place, &b.rule)));
+        violations.dedup();
+        Evaluation {
+            design_hash: d.hash(),
+            catalog: self.info(),
+            valid: violations.is_empty(),
+            violations,
+            price,
+            weight: st.weight,
+            lead_time_days: st.lead,
+            bom,
+        }
+    }
+
+    /// Only the violations (the fast path for feasibility).
+    pub fn violations(&self, d: &Design) -> Vec<Violation> {
+        let mut st = State::new(self, d);
+        st.run();
+        st.violations
+    }
+}
+
+struct State<'e> {
+    e: &'e Engine,
+    cat: &'e Catalog,
+    d: &'e Design,
+    base: Option<(BaseId, &'e Base)>,
+    size: Option<&'e Size>,
+    violations: Vec<Violation>,
+    /// Every placed component with its place, in design order.
+    placed: Vec<(CompId, Place)>,
+    bom: BTreeMap<CompId, u32>,
+    lines: Vec<(String, Option<String>, u32, Decimal)>,
+    weight: Grams,
+    lead: u32,
+    params: BTreeMap<String, String>,
+}
+
+impl<'e> State<'e> {
+    fn new(e: &'e Engine, d: &'e Design) -> State<'e> {
+        State {
+            e,
+            cat: &e.catalog,
+            d,
+            base: None,
+            size: None,
+            violations: Vec::new(),
+            placed: Vec::new(),
+            bom: BTreeMap::new(),
+            lines: Vec::new(),
+            weight: Grams::ZERO,
+            lead: 0,
+            params: BTreeMap::new(),
+        }
+    }
+
+    fn v(&mut self, rule: &str, place: Place, message: String) {
+        self.violations.push(Violation { rule: rule.into(), place, message });
+    }
+
+    fn run(&mut self) {
+        let cat = self.cat;
+        let brand = &cat.brand;
+        if self.d.catalog.id != brand.id || self.d.catalog.version != brand.version {
+            self.v(
+                "catalog",
+                Place::default(),
+                format!(
+                    "the design was made for catalog {} {}, this is {} {}",
+                    self.d.catalog.id, self.d.catalog.version, brand.id, brand.version
+                ),
+            );
+        }
+        let Some(bid) = cat.base(&self.d.base) else {
+            self.v("unknown-base", Place::default(), format!("there is no base \"{}\" in this catalog", self.d.base));
+            return;
+        };
+        let base = &cat.bases[bid as usize];
+        self.base = Some((bid, base));
+        let size = match &self.d.size {
+            Some(s) => match base.size(s) {
+                Some(i) => Some(&base.sizes[i]),
+                None => {
+                    let ids: Vec<&str> = base.sizes.iter().map(|z| z.id.as_str()).collect();
+                    self.v(
+                        "size",
+                        Place::default(),
+                        format!("{} has no size {s}; choose one of {}", base.name, ids.join(", ")),
+                    );
+                    None
+                }
+            },
+            None => Some(&base.sizes[base.default_size]),
+        };
+        self.size = size;
+        let base_line = base.price + base.metal.map(|m| metal_cost(cat, m, base.weight)).unwrap_or_default();
+        self.lines.push((base.name.clone(), None, 1, base_line));
+        self.weight = base.weight;
+        self.lead = base.lead_time_days;
+        for mid in self.d.mounts.keys() {
+            if base.mount(mid).is_none() {
+                self.v("unknown-mount", Place::mount(mid), format!("{} has no mount \"{mid}\"", base.name));
+            }
+        }
+        for m in &base.mounts {
+            let empty = MountDesign::default();
+            let md = self.d.mounts.get(&m.id).unwrap_or(&empty);
+            self.mount(m, md);
+        }
+        for fid in self.d.fields.keys() {
+            if !base.fields.iter().any(|f| &f.id == fid) {
+                self.v(
+                    "unknown-field",
+                    Place::field(fid),
+                    format!("{} has no personalization field \"{fid}\"", base.name),
+                );
+            }
+        }
+        for f in &base.fields {
+            self.field(f, self.d.fields.get(&f.id));
+        }
+        // Stock, per SKU over the whole design.
+        let bom = self.bom.clone();
+        for (&c, &q) in &bom {
+            let comp = cat.comp(c);
+            if let Some(s) = comp.stock {
+                if q > s {
+                    let place =
+                        self.placed.iter().rev().find(|(x, _)| *x == c).map(|(_, p)| p.clone()).unwrap_or_default();
+                    let msg = if s == 0 {
+                        format!("{} is out of stock", comp.name)
+                    } else {
+                        format!("{} has {s} in stock; the design uses {q}", comp.name)
+                    };
+                    self.v("stock", place, msg);
+                }
+            }
+            self.lead = self.lead.max(comp.lead_time_days);
+            self.weight = self.weight + comp.weight * q;
+        }
+        self.rules(bid);
+    }
+
+    fn place_component(&mut self, sku: &str, place: Place) -> Option<CompId> {
+        match self.cat.component(sku) {
+            Some(c) => {
+                *self.bom.entry(c).or_default() += 1;
+                self.placed.push((c, place));
+                Some(c)
+            }
+            None => {
+                self.v("unknown-sku", place, format!("there is no component \"{sku}\" in this catalog"));
+                None
+            }
+        }
+    }
+
+    fn fit(&mut self, m: &Mount, c: CompId, place: &Place) -> bool {
+        let comp = self.cat.comp(c);
+        match self.cat.mount_takes(m, comp) {
+            Ok(()) => true,
+            Err(u) => {
+                let rule = match u {
+                    Unfit::Refused(Refusal::Family) => "family",
+                    Unfit::Refused(Refusal::Connector) => "connector",
+                    Unfit::Refused(Refusal::Kind) => "kind",
+                    Unfit::Hole { .. } => "hole",
+                    Unfit::LinkWidth { .. } => "link-width",
+                    Unfit::Volume => "volume",
+                    Unfit::NotPlaceable => "kind",
+                };
+                let msg = self.cat.unfit_text(m, comp, u);
+                self.v(rule, place.clone(), msg);
+                false
+            }
+        }
+    }
+
+    fn mount(&mut self, m: &'e Mount, md: &MountDesign) {
+        let wrong = |kind: MountKind, md: &MountDesign| -> Option<&'static str> {
+            let (has_sections, has_slots, has_item, has_items, has_params) = (
+                md.sections.is_some() || md.stations.is_some(),
+                md.slots.is_some(),
+                md.item.is_some(),
+                md.items.is_some(),
+                md.params.is_some(),
+            );
+            match kind {
+                MountKind::Strand if has_slots || has_item || has_items || has_params => Some("sections"),
+                MountKind::Slots if has_sections || has_item || has_items || has_params => Some("slots"),
+                MountKind::Socket if has_sections || has_slots || has_items || has_params => Some("item"),
+                MountKind::Container if has_sections || has_slots || has_item || has_params => Some("items"),
+                MountKind::Parametric if has_sections || has_slots || has_item || has_items => Some("params"),
+                _ => None,
+            }
+        };
+        if let Some(expected) = wrong(m.spec.kind(), md) {
+            self.v(
+                "shape",
+                Place::mount(&m.id),
+                format!("{} is a {} mount: give it `{expected}`", m.label, m.spec.kind()),
+            );
+            return;
+        }
+        match &m.spec {
+            MountSpec::Strand(s) => self.strand(m, s, md),
+            MountSpec::Slots(s) => self.slots(m, s, md),
+            MountSpec::Socket(s) => match &md.item {
+                Some(sku) => {
+                    let place = Place::mount(&m.id);
+                    if let Some(c) = self.place_component(sku, place.clone()) {
+                        self.fit(m, c, &place);
+                        self.component_line(c);
+                    }
+                }
+                None if s.required => {
+                    self.v("required", Place::mount(&m.id), format!("{} needs an insert", m.label));
+                }
+                None => {}
+            },
+            MountSpec::Container(s) => {
+                let items = md.items.clone().unwrap_or_default();
+                let mut volume = Decimal::ZERO;
+                for (i, sku) in items.iter().enumerate() {
+                    let place = Place::at(&m.id, 0, Some(i));
+                    if let Some(c) = self.place_component(sku, place.clone()) {
+                        self.fit(m, c, &place);
+                        volume += self.cat.comp(c).volume_mm3.unwrap_or_default();
+                        self.component_line(c);
+                    }
+                }
+                if let Some(max) = s.max_count {
+                    if items.len() as u32 > max {
+                        self.v(
+                            "count",
+                            Place::mount(&m.id),
+                            format!("{} holds at most {max} pieces; the design has {}", m.label, items.len()),
+                        );
+                    }
+                }
+                if let Some(max) = s.max_volume_mm3 {
+                    if volume > max {
+                        self.v(
+                            "volume",
+                            Place::mount(&m.id),
+                            format!("{} holds {max} mm³; the pieces take {volume} mm³", m.label),
+                        );
+                    }
+                }
+            }
+            MountSpec::Parametric(p) => self.parametric(m, p, md),
+        }
+    }
+
+    fn component_line(&mut self, c: CompId) {
+        let comp = self.cat.comp(c);
+        let unit = comp.price + comp.metal.map(|m| metal_cost(self.cat, m, comp.weight)).unwrap_or_default();
+        match self.lines.iter_mut().find(|l| l.1.as_deref() == Some(&comp.sku)) {
+            Some(l) => l.2 += 1,
+            None => self.lines.push((comp.name.clone(), Some(comp.sku.clone()), 1, unit)),
+        }
+    }
+
+    fn strand(&mut self, m: &'e Mount, s: &StrandSpec, md: &MountDesign) {
+        let sections = md.sections.clone().unwrap_or_default();
+        let n = s.sections();
+        if sections.len() > n {
+            self.v(
+                "sections",
+                Place::mount(&m.id),
+                format!("{} has {n} section(s); the design lists {}", m.label, sections.len()),
+            );
+        }
+        let cap = self.size.map(|z| s.section_capacity(z));
+        let mut kinds: HashMap<Kind, u32> = HashMap::new();
+        let mut total = 0u32;
+        let mut flat: Vec<(CompId, Place)> = Vec::new();
+        for (si, sec) in sections.iter().enumerate().take(n) {
+            let mut used = Mm::ZERO;
+            for (i, sku) in sec.iter().enumerate() {
+                let place = Place::at(&m.id, si, Some(i));
+                let Some(c) = self.place_component(sku, place.clone()) else { continue };
+                self.component_line(c);
+                if self.fit(m, c, &place) {
+                    let comp = self.cat.comp(c);
+                    used += comp.width;
+                    *kinds.entry(comp.kind).or_default() += 1;
+                    total += 1;
+                    flat.push((c, place));
+                }
+            }
+            if let Some(cap) = cap {
+                if used > cap {
+                    let what = if n > 1 { format!("section {} of {}", si + 1, m.label) } else { m.label.clone() };
+                    self.v(
+                        "capacity",
+                        Place::at(&m.id, si, None),
+                        format!("{what} holds {cap}; its pieces take {used} ({} too much)", used - cap),
+                    );
+                }
+            }
+            if let Some(max) = s.max_per_section {
+                if sec.len() as u32 > max {
+                    self.v(
+                        "count",
+                        Place::at(&m.id, si, None),
+                        format!("section {} holds at most {max} pieces", si + 1),
+                    );
+                }
+            }
+        }
+        if let Some(max) = s.max_count {
+            if total > max {
+                self.v(
+                    "count",
+                    Place::mount(&m.id),
+                    format!("{} holds at most {max} pieces; the design has {total}", m.label),
+                );
+            }
+        }
+        for &(k, max) in &s.max {
+            let have = kinds.get(&k).copied().unwrap_or(0);
+            if have > max {
+                self.v(
+                    "max-kind",
+                    Place::mount(&m.id),
+                    format!("{} takes at most {max} {k}; the design has {have}", m.label),
+                );
+            }
+        }
+        for &(k, min) in &s.min {
+            let have = kinds.get(&k).copied().unwrap_or(0);
+            if have < min {
+                self.v(
+                    "min-kind",
+                    Place::mount(&m.id),
+                    format!("{} needs at least {min} {k}; the design has {have}", m.label),
+                );
+            }
+        }
+        if let (Some(k), Some((c, p))) = (s.first, flat.first()) {
+            if self.cat.comp(*c).kind != k {
+                let msg = format!("{} must start with a {k}", m.label);
+                self.v("order", p.clone(), msg);
+            }
+        }
+        if let (Some(k), Some((c, p))) = (s.last, flat.last()) {
+            if self.cat.comp(*c).kind != k {
+                let msg = format!("{} must end with a {k}", m.label);
+                self.v("order", p.clone(), msg);
+            }
+        }
+        let stations = md.stations.clone().unwrap_or_default();
+        if stations.len() as u32 > s.stations {
+            self.v(
+                "stations",
+                Place::mount(&m.id),
+                format!("{} has {} station(s); the design fills {}", m.label, s.stations, stations.len()),
+            );
+        }
+        for (i, st) in stations.iter().enumerate().take(s.stations as usize) {
+            if let Some(sku) = st {
+                let place =
+                    Place { mount: Some(m.id.clone()), section: None, index: Some(i), field: Some("station".into()) };
+                if let Some(c) = self.place_component(sku, place.clone()) {
+                    self.component_line(c);
+                    let comp = self.cat.comp(c);
+                    if !s.station_connectors.contains(&comp.connector) {
+                        self.v("station", place, format!("{} cannot sit on a station: stations take clips", comp.name));
+                    }
+                }
+            }
+        }
+    }
+
+    fn slots(&mut self, m: &'e Mount, s: &SlotsSpec, md: &MountDesign) {
+        let Some(size) = self.size else { return };
+        let count = s.slot_count(size) as usize;
+        let slots = md.slots.clone().unwrap_or_default();
+        if slots.len() > count {
+            self.v(
+                "slots",
+                Place::mount(&m.id),
+                format!(
+                    "size {} holds {count} links; the design lists {} (remove {} or choose a larger size)",
+                    size.label,
+                    slots.len(),
+                    slots.len() - count
+                ),
+            );
+        }
+        for i in 0..count.max(slots.len()) {
+            let sku = slots.get(i).cloned().flatten().unwrap_or_else(|| self.cat.comp(s.default).sku.clone());
+            let place = Place::at(&m.id, 0, Some(i));
+            if let Some(c) = self.place_component(&sku, place.clone()) {
+                self.component_line(c);
+                self.fit(m, c, &place);
+            }
+        }
+    }
+
+    fn parametric(&mut self, m: &'e Mount, p: &ParametricSpec, md: &MountDesign) {
+        let cat = self.cat;
+        let given = md.params.clone().unwrap_or_default();
+        let names = p.param_names();
+        for k in given.keys() {
+            if !names.contains(&k.as_str()) {
+                self.v(
+                    "param",
+                    Place::mount(&m.id),
+                    format!("{} has no parameter \"{k}\" (it takes {})", m.label, names.join(", ")),
+                );
+            }
+        }
+        let place = |k: &str| Place { mount: Some(m.id.clone()), field: Some(k.to_string()), ..Place::default() };
+        let get = |k: &str| given.get(k).map(|v| v.0.clone());
+        let choice = |me: &mut Self, k: &str, ids: Vec<String>| -> Option<usize> {
+            if ids.is_empty() {
+                return None;
+            }
+            let v = get(k).unwrap_or_else(|| ids[0].clone());
+            let i = ids.iter().position(|x| *x == v);
+            if i.is_none() {
+                me.v("param", place(k), format!("{k} \"{v}\" is not offered; choose one of {}", ids.join(", ")));
+            }
+            me.params.insert(k.to_string(), v);
+            i
+        };
+        let metal = choice(self, "metal", p.metals.iter().map(|&i| cat.metals[i as usize].id.clone()).collect())
+            .map(|i| p.metals[i]);
+        let profile =
+            choice(self, "profile", p.profiles.iter().map(|x| x.as_str().to_string()).collect()).map(|i| p.profiles[i]);
+        let stone = choice(self, "stone", p.stones.iter().map(|&i| cat.stones[i as usize].id.clone()).collect())
+            .map(|i| p.stones[i]);
+        let cut = choice(self, "cut", p.cuts.iter().map(|c| c.id.clone()).collect()).map(|i| &p.cuts[i]);
+        let setting =
+            choice(self, "setting", p.settings.iter().map(|c| c.id.clone()).collect()).map(|i| &p.settings[i]);
+        let number = |me: &mut Self, k: &str, r: &Option<Range>, unit: &str| -> Option<Decimal> {
+            let r = r.as_ref()?;
+            let v = match get(k) {
+                None => r.default,
+                Some(s) => match s.parse::<Decimal>() {
+                    Ok(v) => v,
+                    Err(_) => {
+                        me.v("param", place(k), format!("{k} \"{s}\" is not a number"));
+                        return None;
+                    }
+                },
+            };
+            me.params.insert(k.to_string(), v.normalize().to_string());
+            if !r.contains(v) {
+                me.v(
+                    "param",
+                    place(k),
+                    format!("{k} {v}{unit} is outside {}–{}{unit} in steps of {}", r.min, r.max, r.step),
+                );
+                return None;
+            }
+            Some(v)
+        };
+        let width = number(self, "width_mm", &p.width, " mm");
+        let thickness = number(self, "thickness_mm", &p.thickness, " mm");
+        let carat = number(self, "carat", &p.carat, " ct");
+        let mut cost = Decimal::ZERO;
+        let mut volume = p.metal_volume_mm3.unwrap_or_default();
+        if p.model == Model::Band {
+            if let (Some(w), Some(t), Some(pr), Some(circ)) =
+                (width, thickness, profile, self.size.and_then(|s| s.circumference))
+            {
+                // Volume of the band: cross-section × the circumference through its centroid
+                // (Pappus), with the centroid taken at mid-thickness.
+                // π to 10 decimals: far below a milligram on any ring.
+                let pi = Decimal::new(31415926536, 10);
+                let r = circ.as_decimal() / (Decimal::TWO * pi);
+                volume += w * t * pr.area_factor() * Decimal::TWO * pi * (r + t / Decimal::TWO);
+            }
+        }
+        if let Some(s) = setting {
+            volume += s.metal_volume_mm3.unwrap_or_default();
+            cost += s.price;
+            if let (Some(max), Some(c)) = (s.max_carat, carat) {
+                if c > max {
+                    self.v(
+                        "setting",
+                        place("setting"),
+                        format!(
+                            "a {} setting holds at most {max} ct; choose a stronger setting or a smaller stone",
+                            s.label
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(c) = cut {
+            cost += c.price;
+        }
+        if let Some(mi) = metal {
+            let metal = &cat.metals[mi as usize];
+            let g = Grams::from_volume(volume, metal.density);
+            self.weight = self.weight + g;
+            cost += g.as_decimal() * metal.price_per_gram;
+            if let (Some(min), Some(t)) = (metal.min_wall, thickness) {
+                if t < min.as_decimal() {
+                    self.v(
+                        "wall",
+                        place("thickness_mm"),
+                        format!("{} needs walls of at least {min}; the band is {t} mm", metal.name),
+                    );
+                }
+            }
+        }
+        if let (Some(si), Some(ct)) = (stone, carat) {
+            let s = &cat.stones[si as usize];
+            cost += ct * s.price_per_carat;
+            // 1 ct = 0.2 g
+            self.weight = self.weight + Grams::from_decimal((ct * Decimal::new(2, 1)).round_dp(3)).unwrap_or_default();
+        }
+        if cost > Decimal::ZERO || volume > Decimal::ZERO {
+            let making = cat.pricing.making_charge;
+            let total = (cost + making) * cat.pricing.markup;
+            self.lines.push((format!("{} (metal, stone, setting, making)", m.label), None, 1, total.round_dp(2)));
+        }
+    }
+
+    fn field(&mut self, f: &'e Field, v: Option<&FieldValue>) {
+        let place = Place::field(&f.id);
+        let text = v.and_then(|v| v.text.clone()).filter(|t| !t.trim().is_empty());
+        let choice = v.and_then(|v| v.choice.clone());
+        match &f.spec {
+            FieldSpec::Engraving { fonts, charset, max_length, price_per_character, price, .. } => {
+                let Some(t) = text else {
+                    if f.required {
+                        self.v("required", place, format!("{} is required", f.label));
+                    }
+                    return;
+                };
+                self.check_text(&f.label, &t, charset, *max_length, &place);
+                if let Some(font) = v.and_then(|v| v.font.as_ref()) {
+                    if !fonts.iter().any(|&i| &self.cat.fonts[i as usize].id == font) {
+                        let ids: Vec<&str> = fonts.iter().map(|&i| self.cat.fonts[i as usize].id.as_str()).collect();
+                        self.v(
+                            "font",
+                            place.clone(),
+                            format!("font \"{font}\" is not offered for {}; choose {}", f.label, ids.join(" or ")),
+                        );
+                    }
+                }
+                let chars = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+                if *price > Decimal::ZERO {
+                    self.lines.push((f.label.clone(), None, 1, *price));
+                }
+                if *price_per_character > Decimal::ZERO && chars > 0 {
+                    self.lines.push((format!("{} (per character)", f.label), None, chars, *price_per_character));
+                }
+                self.lead += 1;
+            }
+            FieldSpec::Text { max_length, charset, price } => {
+                let Some(t) = text else {
+                    if f.required {
+                        self.v("required", place, format!("{} is required", f.label));
+                    }
+                    return;
+                };
+                self.check_text(&f.label, &t, charset, *max_length, &place);
+                if *price > Decimal::ZERO {
+                    self.lines.push((f.label.clone(), None, 1, *price));
+                }
+            }
+            FieldSpec::Choice { options, default } => {
+                let opt = match (&choice, default) {
+                    (Some(c), _) => match options.iter().find(|o| &o.id == c) {
+                        Some(o) => Some(o),
+                        None => {
+                            let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                            self.v(
+                                "option",
+                                place,
+                                format!("\"{c}\" is not an option of {}; choose {}", f.label, ids.join(", ")),
+                            );
+                            return;
+                        }
+                    },
+                    (None, Some(d)) => Some(&options[*d]),
+                    (None, None) => {
+                        if f.required {
+                            self.v("required", place.clone(), format!("choose a {}", f.label));
+                        }
+                        None
+                    }
+                };
+                if let Some(o) = opt {
+                    if let Some(sku) = o.sku {
+                        let comp = self.cat.comp(sku).sku.clone();
+                        self.place_component(&comp, place.clone());
+                    }
+                    if o.price > Decimal::ZERO {
+                        self.lines.push((format!("{}: {}", f.label, o.label), None, 1, o.price));
+                    }
+                }
+            }
+            FieldSpec::Colour { colours, default, price } => {
+                let id = choice.or_else(|| default.map(|d| self.cat.materials[colours[d] as usize].id.clone()));
+                match id {
+                    Some(c) => {
+                        if !colours.iter().any(|&i| self.cat.materials[i as usize].id == c) {
+                            self.v("option", place, format!("colour \"{c}\" is not offered for {}", f.label));
+                        } else if *price > Decimal::ZERO {
+                            self.lines.push((f.label.clone(), None, 1, *price));
+                        }
+                    }
+                    None if f.required => self.v("required", place, format!("choose a {}", f.label)),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn check_text(&mut self, label: &str, t: &str, charset: &Charset, max: u32, place: &Place) {
+        let n = t.chars().count() as u32;
+        if n > max {
+            self.v("text-length", place.clone(), format!("{label} takes at most {max} characters; \"{t}\" has {n}"));
+        }
+        let bad: Vec<char> = t.chars().filter(|c| !charset.allows(*c)).collect();
+        if !bad.is_empty() {
+            let list: String = bad.iter().map(|c| format!("'{c}' ")).collect();
+            self.v(
+                "charset",
+                place.clone(),
+                format!("{label} cannot engrave {}(it takes {})", list, charset.describe()),
+            );
+        }
+    }
+
+    fn rules(&mut self, bid: BaseId) {
+        let cat = self.cat;
+        for (ri, r) in cat.rules.iter().enumerate() {
+            if !r.applies_to(bid) {
+                continue;
+            }
+            match &r.spec {
+                RuleSpec::Requires { if_, then } => {
+                    let trigger = self.placed.iter().find(|(c, _)| if_.matches(*c, cat.comp(*c)));
+                    if let Some((_, p)) = trigger {
+                        if !self.placed.iter().any(|(c, _)| then.matches(*c, cat.comp(*c))) {
+                            let p = p.clone();
+                            self.v(
+                                &format!("rule:{}", r.id),
+                                p,
+                                format!("{} (add {})", r.message, cat.selector_text(then)),
+                            );
+                        }
+                    }
+                }
+                RuleSpec::Excludes { a, b } => {
+                    let hit = self.placed.iter().enumerate().find_map(|(i, (x, px))| {
+                        if !a.matches(*x, cat.comp(*x)) {
+                            return None;
+                        }
+                        self.placed
+                            .iter()
+                            .enumerate()
+                            .find(|(j, (y, _))| *j != i && b.matches(*y, cat.comp(*y)))
+                            .map(|_| px.clone())
+                    });
+                    if let Some(p) = hit {
+                        self.v(&format!("rule:{}", r.id), p, r.message.clone());
+                    }
+                }
+                RuleSpec::Expr { .. } => {
+                    let Some((when, require)) = &self.e.rules[ri] else { continue };
+                    let ctx = self.cel_context(bid);
+                    let applies = match when {
+                        Some(w) => matches!(w.execute(&ctx), Ok(cel::Value::Bool(true))),
+                        None => true,
+                    };
+                    if applies {
+                        match require.execute(&ctx) {
+                            Ok(cel::Value::Bool(true)) => {}
+                            Ok(cel::Value::Bool(false)) => {
+                                self.v(&format!("rule:{}", r.id), Place::default(), r.message.clone())
+                            }
+                            other => self.v(
+                                &format!("rule:{}", r.id),
+                                Place::default(),
+                                format!(
+                                    "{} (the rule could not be evaluated: {})",
+                                    r.message,
+                                    match other {
+                                        Ok(v) => format!("it gave {v:?}, not true or false"),
+                                        Err(e) => e.to_string(),
+                                    }
+                                ),
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn cel_context(&self, bid: BaseId) -> cel::Context<'static, 'static> {
+        let cat = self.cat;
+        let mut ctx = cel::Context::default();
+        let base = &cat.bases[bid as usize];
+        let mut skus: HashMap<String, i64> = HashMap::new();
+        let mut kinds: HashMap<String, i64> = HashMap::new();
+        let mut tags: HashMap<String, i64> = HashMap::new();
+        let mut fams: HashMap<String, i64> = HashMap::new();
+        // Every kind, tag and family is present (0 when unused), so rules can read them directly.
+        for k in Kind::ALL {
+            kinds.insert(k.as_str().to_string(), 0);
+        }
+        for t in &cat.tags {
+            tags.insert(t.clone(), 0);
+        }
+        for f in &cat.families {
+            fams.insert(f.clone(), 0);
+        }
+        for (c, _) in &self.placed {
+            let comp = cat.comp(*c);
+            *skus.entry(comp.sku.clone()).or_default() += 1;
+            *kinds.entry(comp.kind.as_str().to_string()).or_default() += 1;
+            *fams.entry(cat.family_name(comp.family).to_string()).or_default() += 1;
+            for t in &comp.tags {
+                *tags.entry(cat.tag_name(*t).to_string()).or_default() += 1;
+            }
+        }
+        let fields: HashMap<String, String> = self
+            .d
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.text.clone().or(v.choice.clone()).unwrap_or_default()))
+            .collect();
+        let params: HashMap<String, String> = self.params.clone().into_iter().collect();
+        ctx.add_variable_from_value("base", base.id.clone());
+        ctx.add_variable_from_value("piece", base.piece.as_str().to_string());
+        ctx.add_variable_from_value("size", self.size.map(|s| s.id.clone()).unwrap_or_default());
+        ctx.add_variable_from_value("items", self.placed.len() as i64);
+        ctx.add_variable_from_value("skus", skus);
+        ctx.add_variable_from_value("kinds", kinds);
+        ctx.add_variable_from_value("tags", tags);
+        ctx.add_variable_from_value("families", fams);
+        ctx.add_variable_from_value("params", params);
+        ctx.add_variable_from_value("fields", fields);
+        ctx
+    }
+
+    fn price(&self, currency: Option<Currency>) -> PriceBreakdown {
+        let brand = &self.cat.brand;
+        let (cur, rate, rounding) = match currency.and_then(|c| brand.currencies.iter().find(|a| a.code == c)) {
+            Some(a) => (a.code, a.rate, a.rounding),
+            None => (brand.currency, Decimal::ONE, brand.rounding),
+        };
+        let money = |d: Decimal| Money::new(d * rate, cur).rounded();
+        let mut lines: Vec<PriceLine> = self
+            .lines
+            .iter()
+            .map(|(label, sku, qty, unit)| {
+                let u = money(*unit);
+                PriceLine {
+                    label: label.clone(),
+                    sku: sku.clone(),
+                    qty: *qty,
+                    unit: u,
+                    amount: Money::new(u.amount * Decimal::from(*qty), cur),
+                }
+            })
+            .collect();
+        // Bundles: a percentage off the matching lines once enough of them are in the design.
+        for b in &self.cat.bundles {
+            let matching: Vec<&PriceLine> = lines
+                .iter()
+                .filter(|l| {
+                    l.sku
+                        .as_deref()
+                        .and_then(|s| self.cat.component(s))
+                        .is_some_and(|c| b.select.matches(c, self.cat.comp(c)))
+                })
+                .collect();
+            let qty: u32 = matching.iter().map(|l| l.qty).sum();
+            if qty >= b.min_qty && qty > 0 {
+                let base: Decimal = matching.iter().map(|l| l.amount.amount).sum();
+                let off = Money::new(-(base * b.discount_percent / Decimal::ONE_HUNDRED), cur).rounded();
+                lines.push(PriceLine {
+                    label: format!("Bundle: {}", b.name),
+                    sku: None,
+                    qty: 1,
+                    unit: off,
+                    amount: off,
+                });
+            }
+        }
+        let subtotal: Decimal = lines.iter().map(|l| l.amount.amount).sum();
+        let total = rounding.map(|r| r.apply(subtotal)).unwrap_or(subtotal);
+        PriceBreakdown {
+            currency: cur,
+            lines,
+            subtotal: Money::new(subtotal, cur),
+            rounding: Money::new(total - subtotal, cur),
+            total: Money::new(total, cur),
+        }
+    }
+}
+
+fn metal_cost(cat: &Catalog, m: MetalId, w: Grams) -> Decimal {
+    w.as_decimal() * cat.metals[m as usize].price_per_gram
+}
