@@ -173,6 +173,8 @@ struct Resolver<'a> {
     extra: Extra,
     index: HashMap<String, LineIndex>,
     default_per_char: Decimal,
+    /// A file failed to parse: names it defines are unknown, so don't report them missing.
+    parse_failed: bool,
 }
 
 /// The identifiers CEL rules may read.
@@ -187,6 +189,7 @@ impl<'a> Resolver<'a> {
             extra: Extra::default(),
             index: HashMap::new(),
             default_per_char: Decimal::ZERO,
+            parse_failed: false,
         }
     }
 
@@ -228,6 +231,7 @@ impl<'a> Resolver<'a> {
             match toml::from_str::<RawFile>(text) {
                 Ok(f) => out.push((path.clone(), f)),
                 Err(e) => {
+                    self.parse_failed = true;
                     let loc = self.loc(path, e.span().map(|s| s.start).unwrap_or(0));
                     let msg = e.message().trim().to_string();
                     let code = if msg.contains("unknown field") { "unknown-field" } else { "toml" };
@@ -684,6 +688,7 @@ impl<'a> Resolver<'a> {
                 let d = self.err("unknown-reference", loc, format!("unknown {what} \"{}\"", s.get_ref()));
                 d.hint = Some(match hint {
                     Some(h) => format!("did you mean \"{h}\"?"),
+                    None if known.is_empty() => format!("no {what} is defined yet: add one to the catalog"),
                     None => format!(
                         "define it first (known: {})",
                         known.iter().take(8).map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
@@ -1116,6 +1121,7 @@ impl<'a> Resolver<'a> {
         for fam in &raw.families {
             match families.iter().position(|x| x == fam.get_ref()) {
                 Some(i) => a.families.push(i as FamilyId),
+                None if self.parse_failed => {}
                 None => {
                     let loc = self.at(f, fam);
                     let hint = suggest(fam.get_ref(), families.iter().map(|s| s.as_str()));

@@ -1,0 +1,129 @@
+//! Property tests over random designs of the demo brand.
+//! - evaluation never panics, whatever the design;
+//! - a design called valid satisfies an independent re-check of the structural rules;
+//! - a candidate called feasible, added, leaves a valid design valid;
+//! - a suggested repair, applied, makes its candidate feasible.
+
+mod demo;
+use demo::demo_engine;
+use orfevre_catalog::{Mm, MountSpec};
+use orfevre_engine::{apply_choice, apply_edit, Design, Engine, MountDesign};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(demo_engine)
+}
+
+prop_compose! {
+    fn design()(base in 0usize..12, size in 0usize..16, picks in proptest::collection::vec((0usize..4, 0usize..200), 0..14), text in "[A-Za-zéü★ ]{0,16}") -> Design {
+        let e = engine();
+        let cat = &e.catalog;
+        let b = &cat.bases[base % cat.bases.len()];
+        let mut d = Design {
+            catalog: orfevre_engine::CatalogRef { id: cat.brand.id.clone(), version: cat.brand.version.clone() },
+            base: b.id.clone(),
+            size: Some(b.sizes[size % b.sizes.len()].id.clone()),
+            mounts: BTreeMap::new(),
+            fields: BTreeMap::new(),
+        };
+        for m in &b.mounts {
+            let mut md = MountDesign::default();
+            let skus = |i: usize| cat.components[i % cat.components.len()].sku.clone();
+            match &m.spec {
+                MountSpec::Strand(s) => {
+                    let mut secs = vec![Vec::new(); s.sections()];
+                    for &(sec, c) in &picks { secs[sec % s.sections()].push(skus(c)); }
+                    md.sections = Some(secs);
+                }
+                MountSpec::Slots(_) => md.slots = Some(picks.iter().map(|&(n, c)| if n == 0 { None } else { Some(skus(c)) }).collect()),
+                MountSpec::Socket(_) => md.item = picks.first().map(|&(_, c)| skus(c)),
+                MountSpec::Container(_) => md.items = Some(picks.iter().map(|&(_, c)| skus(c)).collect()),
+                MountSpec::Parametric(_) => {}
+            }
+            d.mounts.insert(m.id.clone(), md);
+        }
+        if !text.is_empty() {
+            for f in &b.fields {
+                d.fields.insert(f.id.clone(), orfevre_engine::FieldValue { text: Some(text.clone()), ..Default::default() });
+            }
+        }
+        d
+    }
+}
+
+/// An independent, naive re-check of capacity, counts and stock for a valid design.
+fn oracle(e: &Engine, d: &Design) {
+    let cat = &e.catalog;
+    let b = &cat.bases[cat.base(&d.base).unwrap() as usize];
+    let size = &b.sizes[b.size(d.size.as_deref().unwrap()).unwrap()];
+    let mut used: HashMap<String, u32> = HashMap::new();
+    for m in &b.mounts {
+        let Some(md) = d.mounts.get(&m.id) else { continue };
+        if let MountSpec::Strand(s) = &m.spec {
+            let cap = (size.length.unwrap().um() - s.reserve.um()) / s.sections() as i64;
+            let mut n = 0;
+            for sec in md.sections.iter().flatten() {
+                let w: i64 = sec.iter().map(|k| cat.comp(cat.component(k).unwrap()).width.um()).sum();
+                assert!(Mm::from_um(w) <= Mm::from_um(cap), "section over capacity in a valid design");
+                n += sec.len() as u32;
+            }
+            if let Some(max) = s.max_count {
+                assert!(n <= max);
+            }
+        }
+        for sku in md.sections.iter().flatten().flatten().chain(md.items.iter().flatten()).chain(md.item.iter()) {
+            *used.entry(sku.clone()).or_default() += 1;
+        }
+    }
+    for (sku, n) in used {
+        if let Some(s) = cat.comp(cat.component(&sku).unwrap()).stock {
+            assert!(n <= s, "{sku} over stock in a valid design");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn evaluation_never_panics_and_valid_means_valid(d in design()) {
+        let e = engine();
+        let ev = e.evaluate(&d);
+        prop_assert_eq!(ev.valid, ev.violations.is_empty());
+        if ev.valid { oracle(e, &d); }
+        // The hash is stable under a JSON round trip.
+        let again = Design::from_json(d.canonical_json().as_bytes()).unwrap();
+        prop_assert_eq!(again.hash(), ev.design_hash);
+    }
+
+    #[test]
+    fn feasible_candidates_and_repairs_keep_their_promises(d in design(), pick in 0usize..64) {
+        let e = engine();
+        let choices = e.open_choices(&d);
+        prop_assume!(!choices.is_empty());
+        let c = &choices[pick % choices.len()];
+        let was_valid = e.evaluate(&d).valid;
+        let report = e.choice(&d, c);
+        for cand in report.candidates.iter().take(40) {
+            let mut nd = d.clone();
+            apply_choice(&mut nd, c, &cand.option);
+            if cand.feasible {
+                prop_assert!(e.feasible(&d, c, &cand.option));
+                if was_valid {
+                    let ev = e.evaluate(&nd);
+                    prop_assert!(ev.valid, "feasible {} broke {:?}", cand.option, ev.violations);
+                }
+            } else {
+                prop_assert!(!cand.reasons.is_empty());
+            }
+            if let Some(r) = &cand.repair {
+                let mut rd = d.clone();
+                for ed in &r.edits { apply_edit(&mut rd, ed); }
+                prop_assert!(e.feasible(&rd, c, &cand.option), "repair {} did not admit {}", r.description, cand.option);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The binary's contract: exit codes, output shapes and located errors.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn orfevre(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_orfevre")).current_dir(root()).args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn catalog_check_exit_codes() {
+    let (code, out, _) = orfevre(&["catalog", "check", "catalogs/demo"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 error(s)"));
+    let (code, out, _) = orfevre(&["catalog", "check", "crates/catalog/tests/broken/duplicate-sku"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("crates/catalog/tests/broken/duplicate-sku/components.toml:13:7: error[duplicate-sku]"),
+        "{out}"
+    );
+    let (code, out, _) = orfevre(&["catalog", "check", "--json", "crates/catalog/tests/broken/rule-cycle"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "rule-cycle");
+    assert_eq!(v["diagnostics"][0]["line"], 2);
+}
+
+#[test]
+fn design_eval_exit_codes() {
+    let (code, out, _) = orfevre(&["design", "eval", "catalogs/demo/examples/valid-moments-bracelet.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("valid") && out.contains("total"), "{out}");
+    let (code, out, _) = orfevre(&["design", "eval", "--json", "catalogs/demo/examples/invalid-capacity.json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["evaluation"]["violations"][0]["rule"], "capacity");
+    let bad = std::env::temp_dir().join(format!("orfevre-bad-{}.json", std::process::id()));
+    std::fs::write(
+        &bad,
+        r#"{"catalog":{"id":"maison-lumen","version":"2026.11.1"},"base":"locket","mounts":{"capsule":{"items":[1]}}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = orfevre(&["design", "eval", "--json", bad.to_str().unwrap()]);
+    std::fs::remove_file(&bad).ok();
+    assert_eq!(code, 2);
+    assert!(err.contains("/mounts/capsule/items/0"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pointer"], "/mounts/capsule/items/0");
+}
+
+#[test]
+fn design_hash_is_the_content_address() {
+    let (code, out, _) = orfevre(&["design", "hash", "catalogs/demo/examples/valid-locket.json"]);
+    assert_eq!(code, 0);
+    let h = out.trim();
+    assert_eq!(h.len(), 64);
+    let (_, json, _) =
+        orfevre(&["design", "eval", "--json", "--no-choices", "catalogs/demo/examples/valid-locket.json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["evaluation"]["design_hash"], h);
+}
