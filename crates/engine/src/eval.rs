@@ -91,6 +91,10 @@ pub struct CatalogInfo {
 pub struct Engine {
     pub catalog: Arc<Catalog>,
     rules: Vec<Option<(Option<cel::Program>, cel::Program)>>,
+    /// The variables each CEL rule reads: only those are built for it.
+    rule_vars: Vec<Vec<String>>,
+    /// CEL's standard environment, built once: building it costs more than evaluating a rule.
+    cel_env: Arc<cel::Env>,
 }
 
 impl Engine {
@@ -105,8 +109,22 @@ impl Engine {
                 }
                 _ => None,
             })
+            .collect::<Vec<_>>();
+        let rule_vars = rules
+            .iter()
+            .map(|r: &Option<(Option<cel::Program>, cel::Program)>| {
+                let mut v: Vec<String> = Vec::new();
+                if let Some((w, p)) = r {
+                    for prog in w.iter().chain(std::iter::once(p)) {
+                        v.extend(prog.references().variables().into_iter().map(String::from));
+                    }
+                }
+                v.sort();
+                v.dedup();
+                v
+            })
             .collect();
-        Engine { catalog: Arc::new(catalog), rules }
+        Engine { catalog: Arc::new(catalog), rules, rule_vars, cel_env: Arc::new(cel::Env::stdlib()) }
     }
 
     pub fn info(&self) -> CatalogInfo {
@@ -803,7 +821,7 @@ impl<'e> State<'e> {
                 }
                 RuleSpec::Expr { .. } => {
                     let Some((when, require)) = &self.e.rules[ri] else { continue };
-                    let ctx = self.cel_context(bid);
+                    let ctx = self.cel_context(bid, &self.e.rule_vars[ri]);
                     let applies = match when {
                         Some(w) => matches!(w.execute(&ctx), Ok(cel::Value::Bool(true))),
                         None => true,
@@ -833,9 +851,10 @@ impl<'e> State<'e> {
         }
     }
 
-    fn cel_context(&self, bid: BaseId) -> cel::Context<'static, 'static> {
+    fn cel_context(&self, bid: BaseId, vars: &[String]) -> cel::Context<'static, 'static> {
+        let wants = |v: &str| vars.iter().any(|x| x == v);
         let cat = self.cat;
-        let mut ctx = cel::Context::default();
+        let mut ctx = cel::Context::with_env(self.e.cel_env.clone());
         let base = &cat.bases[bid as usize];
         let mut skus: HashMap<String, i64> = HashMap::new();
         let mut kinds: HashMap<String, i64> = HashMap::new();
@@ -867,16 +886,36 @@ impl<'e> State<'e> {
             .map(|(k, v)| (k.clone(), v.text.clone().or(v.choice.clone()).unwrap_or_default()))
             .collect();
         let params: HashMap<String, String> = self.params.clone().into_iter().collect();
-        ctx.add_variable_from_value("base", base.id.clone());
-        ctx.add_variable_from_value("piece", base.piece.as_str().to_string());
-        ctx.add_variable_from_value("size", self.size.map(|s| s.id.clone()).unwrap_or_default());
-        ctx.add_variable_from_value("items", self.placed.len() as i64);
-        ctx.add_variable_from_value("skus", skus);
-        ctx.add_variable_from_value("kinds", kinds);
-        ctx.add_variable_from_value("tags", tags);
-        ctx.add_variable_from_value("families", fams);
-        ctx.add_variable_from_value("params", params);
-        ctx.add_variable_from_value("fields", fields);
+        if wants("base") {
+            ctx.add_variable_from_value("base", base.id.clone());
+        }
+        if wants("piece") {
+            ctx.add_variable_from_value("piece", base.piece.as_str().to_string());
+        }
+        if wants("size") {
+            ctx.add_variable_from_value("size", self.size.map(|s| s.id.clone()).unwrap_or_default());
+        }
+        if wants("items") {
+            ctx.add_variable_from_value("items", self.placed.len() as i64);
+        }
+        if wants("skus") {
+            ctx.add_variable_from_value("skus", skus);
+        }
+        if wants("kinds") {
+            ctx.add_variable_from_value("kinds", kinds);
+        }
+        if wants("tags") {
+            ctx.add_variable_from_value("tags", tags);
+        }
+        if wants("families") {
+            ctx.add_variable_from_value("families", fams);
+        }
+        if wants("params") {
+            ctx.add_variable_from_value("params", params);
+        }
+        if wants("fields") {
+            ctx.add_variable_from_value("fields", fields);
+        }
         ctx
     }
 
