@@ -93,6 +93,8 @@ pub struct Engine {
     rules: Vec<Option<(Option<cel::Program>, cel::Program)>>,
     /// The variables each CEL rule reads: only those are built for it.
     rule_vars: Vec<Vec<String>>,
+    /// The string literals of each CEL rule: the map keys it may read, present (as 0) when unused.
+    rule_literals: Vec<Vec<String>>,
     /// CEL's standard environment, built once: building it costs more than evaluating a rule.
     cel_env: Arc<cel::Env>,
 }
@@ -124,7 +126,21 @@ impl Engine {
                 v
             })
             .collect();
-        Engine { catalog: Arc::new(catalog), rules, rule_vars, cel_env: Arc::new(cel::Env::stdlib()) }
+        let rule_literals = catalog
+            .rules
+            .iter()
+            .map(|r| match &r.spec {
+                RuleSpec::Expr { when, require } => {
+                    let mut v = string_literals(require);
+                    if let Some(w) = when {
+                        v.extend(string_literals(w));
+                    }
+                    v
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        Engine { catalog: Arc::new(catalog), rules, rule_vars, rule_literals, cel_env: Arc::new(cel::Env::stdlib()) }
     }
 
     pub fn info(&self) -> CatalogInfo {
@@ -821,7 +837,7 @@ impl<'e> State<'e> {
                 }
                 RuleSpec::Expr { .. } => {
                     let Some((when, require)) = &self.e.rules[ri] else { continue };
-                    let ctx = self.cel_context(bid, &self.e.rule_vars[ri]);
+                    let ctx = self.cel_context(bid, &self.e.rule_vars[ri], &self.e.rule_literals[ri]);
                     let applies = match when {
                         Some(w) => matches!(w.execute(&ctx), Ok(cel::Value::Bool(true))),
                         None => true,
@@ -851,7 +867,7 @@ impl<'e> State<'e> {
         }
     }
 
-    fn cel_context(&self, bid: BaseId, vars: &[String]) -> cel::Context<'static, 'static> {
+    fn cel_context(&self, bid: BaseId, vars: &[String], literals: &[String]) -> cel::Context<'static, 'static> {
         let wants = |v: &str| vars.iter().any(|x| x == v);
         let cat = self.cat;
         let mut ctx = cel::Context::with_env(self.e.cel_env.clone());
@@ -860,15 +876,19 @@ impl<'e> State<'e> {
         let mut kinds: HashMap<String, i64> = HashMap::new();
         let mut tags: HashMap<String, i64> = HashMap::new();
         let mut fams: HashMap<String, i64> = HashMap::new();
-        // Every kind, tag and family is present (0 when unused), so rules can read them directly.
-        for k in Kind::ALL {
-            kinds.insert(k.as_str().to_string(), 0);
-        }
-        for t in &cat.tags {
-            tags.insert(t.clone(), 0);
-        }
-        for f in &cat.families {
-            fams.insert(f.clone(), 0);
+        // Every kind, tag or family the rule names is present (0 when unused), so `kinds["dangle"]`
+        // reads 0 rather than failing on a missing key. Building every name of a large catalog
+        // would cost more than the rule itself.
+        for l in literals {
+            if Kind::parse(l).is_some() {
+                kinds.insert(l.clone(), 0);
+            }
+            if cat.tag(l).is_some() {
+                tags.insert(l.clone(), 0);
+            }
+            if cat.families.iter().any(|f| f == l) {
+                fams.insert(l.clone(), 0);
+            }
         }
         for (c, _) in &self.placed {
             let comp = cat.comp(*c);
@@ -978,4 +998,32 @@ impl<'e> State<'e> {
 
 fn metal_cost(cat: &Catalog, m: MetalId, w: Grams) -> Decimal {
     w.as_decimal() * cat.metals[m as usize].price_per_gram
+}
+
+/// The string literals of a CEL source (single- or double-quoted, without escapes).
+fn string_literals(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = src.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '"' || c == '\'' {
+            if let Some(end) = src[i + 1..].find(c) {
+                out.push(src[i + 1..i + 1 + end].to_string());
+                let stop = i + 1 + end;
+                for (j, _) in chars.by_ref() {
+                    if j >= stop {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn string_literals_are_found() {
+        assert_eq!(super::string_literals(r#"kinds["dangle"] <= 2 || kinds['clip'] >= 1"#), vec!["dangle", "clip"]);
+    }
 }
