@@ -262,7 +262,18 @@ impl Engine {
             },
             Choice::Size => base.sizes.iter().map(|s| s.id.clone()).collect(),
         };
+        // A valid strand design answers most "add to this section" candidates from counts.
+        let mut screen = match c {
+            Choice::Insert { mount, section } => self.insert_screen(d, mount, *section),
+            _ => None,
+        };
         for opt in options {
+            if let (Some(sc), Some(id)) = (screen.as_mut(), cat.component(&opt)) {
+                if sc.certainly_feasible(id) {
+                    cands.push(Candidate { option: opt, feasible: true, reasons: vec![], repair: None });
+                    continue;
+                }
+            }
             let mut nd = d.clone();
             apply_choice(&mut nd, c, &opt);
             let after = self.violations(&nd);

@@ -1027,3 +1027,119 @@ mod tests {
         assert_eq!(super::string_literals(r#"kinds["dangle"] <= 2 || kinds['clip'] >= 1"#), vec!["dangle", "clip"]);
     }
 }
+
+/// A valid strand design prepared for screening candidates added to one section: it answers
+/// "certainly feasible" from counts kept once, and evaluates only the CEL rules per candidate class.
+/// Anything it cannot decide is left to full evaluation.
+pub(crate) struct InsertScreen<'e> {
+    st: State<'e>,
+    bid: BaseId,
+    spec: &'e StrandSpec,
+    cap: Mm,
+    used: Mm,
+    section_len: u32,
+    total: u32,
+    kinds: HashMap<Kind, u32>,
+    cel_cache: HashMap<(Kind, FamilyId, Vec<TagId>, Option<CompId>), bool>,
+    reads_skus: bool,
+}
+
+impl Engine {
+    pub(crate) fn insert_screen<'e>(&'e self, d: &'e Design, mount: &str, section: usize) -> Option<InsertScreen<'e>> {
+        let mut st = State::new(self, d);
+        st.run();
+        if !st.violations.is_empty() {
+            return None;
+        }
+        let (bid, base) = st.base?;
+        let size = st.size?;
+        let m = base.mount(mount).map(|i| &base.mounts[i])?;
+        let MountSpec::Strand(spec) = &m.spec else { return None };
+        if spec.first.is_some() || spec.last.is_some() || section >= spec.sections() {
+            return None;
+        }
+        let sections = d.mounts.get(mount).and_then(|md| md.sections.as_ref());
+        let mut used = Mm::ZERO;
+        let mut section_len = 0;
+        let mut total = 0;
+        let mut kinds: HashMap<Kind, u32> = HashMap::new();
+        for (si, sec) in sections.into_iter().flatten().enumerate() {
+            for sku in sec {
+                let c = self.catalog.comp(self.catalog.component(sku)?);
+                total += 1;
+                *kinds.entry(c.kind).or_default() += 1;
+                if si == section {
+                    used += c.width;
+                    section_len += 1;
+                }
+            }
+        }
+        let reads_skus = self
+            .catalog
+            .rules
+            .iter()
+            .enumerate()
+            .any(|(i, r)| r.applies_to(bid) && self.rule_vars[i].iter().any(|v| v == "skus"));
+        Some(InsertScreen {
+            cap: spec.section_capacity(size),
+            st,
+            bid,
+            spec,
+            used,
+            section_len,
+            total,
+            kinds,
+            cel_cache: HashMap::new(),
+            reads_skus,
+        })
+    }
+}
+
+impl InsertScreen<'_> {
+    /// True only when adding `c` certainly adds no violation (the mount's static test passed).
+    pub(crate) fn certainly_feasible(&mut self, c: CompId) -> bool {
+        let cat = self.st.cat;
+        let comp = cat.comp(c);
+        let s = self.spec;
+        if self.used + comp.width > self.cap
+            || s.max_per_section.is_some_and(|m| self.section_len + 1 > m)
+            || s.max_count.is_some_and(|m| self.total + 1 > m)
+            || s.max.iter().any(|&(k, m)| k == comp.kind && self.kinds.get(&k).copied().unwrap_or(0) + 1 > m)
+            || comp.stock.is_some_and(|st| self.st.bom.get(&c).copied().unwrap_or(0) + 1 > st)
+        {
+            return false;
+        }
+        let placed = &self.st.placed;
+        for r in cat.rules.iter().filter(|r| r.applies_to(self.bid)) {
+            match &r.spec {
+                RuleSpec::Requires { if_, then } => {
+                    if if_.matches(c, comp)
+                        && !then.matches(c, comp)
+                        && !placed.iter().any(|(x, _)| then.matches(*x, cat.comp(*x)))
+                    {
+                        return false;
+                    }
+                }
+                RuleSpec::Excludes { a, b } => {
+                    let hits = |sel: &Selector| placed.iter().any(|(x, _)| sel.matches(*x, cat.comp(*x)));
+                    if (a.matches(c, comp) && hits(b)) || (b.matches(c, comp) && hits(a)) {
+                        return false;
+                    }
+                }
+                RuleSpec::Expr { .. } => {}
+            }
+        }
+        let key = (comp.kind, comp.family, comp.tags.clone(), if self.reads_skus { Some(c) } else { None });
+        if let Some(&ok) = self.cel_cache.get(&key) {
+            return ok;
+        }
+        self.st.placed.push((c, Place::default()));
+        let before = self.st.violations.len();
+        self.st.rules(self.bid);
+        let ok = self.st.violations.len() == before;
+        self.st.violations.truncate(before);
+        self.st.placed.pop();
+        self.cel_cache.insert(key, ok);
+        ok
+    }
+}

@@ -86,7 +86,7 @@ fn oracle(e: &Engine, d: &Design) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
 
     #[test]
     fn evaluation_never_panics_and_valid_means_valid(d in design()) {
@@ -118,12 +118,41 @@ proptest! {
                 }
             } else {
                 prop_assert!(!cand.reasons.is_empty());
+                prop_assert!(!e.feasible(&d, c, &cand.option), "{} called infeasible but full evaluation admits it", cand.option);
             }
             if let Some(r) = &cand.repair {
                 let mut rd = d.clone();
                 for ed in &r.edits { apply_edit(&mut rd, ed); }
                 prop_assert!(e.feasible(&rd, c, &cand.option), "repair {} did not admit {}", r.description, cand.option);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Grow valid strand designs one feasible candidate at a time (the screened fast path):
+    /// every step must stay valid, and the full evaluation must agree with every verdict.
+    #[test]
+    fn growing_by_feasible_candidates_stays_valid(base in 0usize..3, steps in proptest::collection::vec((0usize..3, 0usize..1000), 1..18)) {
+        let e = engine();
+        let id = ["moments-bracelet", "reflets-bracelet", "locket"][base];
+        let mut d = Design::from_json(format!(r#"{{"catalog":{{"id":"maison-lumen","version":"2026.11.1"}},"base":"{id}"}}"#).as_bytes()).unwrap();
+        prop_assert!(e.evaluate(&d).valid);
+        for (sec, pick) in steps {
+            let choices = e.open_choices(&d);
+            let inserts: Vec<_> = choices.iter().filter(|c| matches!(c, orfevre_engine::Choice::Insert { .. })).collect();
+            let c = inserts[sec % inserts.len()];
+            let report = e.choice(&d, c);
+            for cand in &report.candidates {
+                prop_assert_eq!(cand.feasible, e.feasible(&d, c, &cand.option), "verdict on {} differs from full evaluation", cand.option);
+            }
+            let feasible: Vec<_> = report.candidates.iter().filter(|x| x.feasible).collect();
+            if feasible.is_empty() { break; }
+            apply_choice(&mut d, c, &feasible[pick % feasible.len()].option);
+            let ev = e.evaluate(&d);
+            prop_assert!(ev.valid, "{:?}", ev.violations);
         }
     }
 }
