@@ -1020,14 +1020,6 @@ fn string_literals(src: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn string_literals_are_found() {
-        assert_eq!(super::string_literals(r#"kinds["dangle"] <= 2 || kinds['clip'] >= 1"#), vec!["dangle", "clip"]);
-    }
-}
-
 /// A valid strand design prepared for screening candidates added to one section: it answers
 /// "certainly feasible" from counts kept once, and evaluates only the CEL rules per candidate class.
 /// Anything it cannot decide is left to full evaluation.
@@ -1141,5 +1133,13 @@ impl InsertScreen<'_> {
         self.st.placed.pop();
         self.cel_cache.insert(key, ok);
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn string_literals_are_found() {
+        assert_eq!(super::string_literals(r#"kinds["dangle"] <= 2 || kinds['clip'] >= 1"#), vec!["dangle", "clip"]);
     }
 }
