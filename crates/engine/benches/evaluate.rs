@@ -37,7 +37,7 @@ fn catalog() -> Engine {
     for fam in 0..FAMILIES {
         writeln!(
             b,
-            "[[base]]\nid = \"b{fam}\"\nname = \"Bracelet {fam}\"\npiece = \"bracelet\"\nprice = \"50\"\nsizes = [{{ id = \"20\", length_mm = 230 }}, {{ id = \"23\", length_mm = 260 }}]\n\n[[base.mount]]\nid = \"strand\"\nkind = \"strand\"\nfamilies = [\"f{fam}\"]\nconnectors = [\"threaded\"]\nreserve_mm = 20\nmax_count = 24\nmax = {{ dangle = 4 }}\n"
+            "[[base]]\nid = \"b{fam}\"\nname = \"Bracelet {fam}\"\npiece = \"bracelet\"\nprice = \"50\"\nsizes = [{{ id = \"14\", length_mm = 140 }}, {{ id = \"20\", length_mm = 230 }}, {{ id = \"23\", length_mm = 260 }}]\n\n[[base.mount]]\nid = \"strand\"\nkind = \"strand\"\nfamilies = [\"f{fam}\"]\nconnectors = [\"threaded\"]\nreserve_mm = 20\nmax_count = 24\nmax = {{ dangle = 4 }}\n"
         )
         .unwrap();
     }
@@ -52,10 +52,16 @@ fn catalog() -> Engine {
 }
 
 fn design(e: &Engine) -> Design {
+    design_at(e, "23")
+}
+
+/// The same 20 charms (6 mm each) at size 14: the section is exactly full, so every candidate is
+/// infeasible and gets a repair (a larger size).
+fn design_at(e: &Engine, size: &str) -> Design {
     // 20 tone-0 charms of family f0 (SKUs ≡ 0 mod 10 and ≡ 0 mod 3: every 30th).
     let skus: Vec<String> = (0..20).map(|k| format!("\"C{}\"", k * 30 + 30)).collect();
     let json = format!(
-        r#"{{"catalog":{{"id":"bench","version":"1"}},"base":"b0","size":"23","mounts":{{"strand":{{"sections":[[{}]]}}}}}}"#,
+        r#"{{"catalog":{{"id":"bench","version":"1"}},"base":"b0","size":"{size}","mounts":{{"strand":{{"sections":[[{}]]}}}}}}"#,
         skus.join(",")
     );
     let d = Design::from_json(json.as_bytes()).unwrap();
@@ -84,9 +90,25 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+fn bench_full(c: &mut Criterion) {
+    let e = catalog();
+    let d = design_at(&e, "14");
+    let choice = Choice::Insert { mount: "strand".into(), section: 0 };
+    let r = e.choice(&d, &choice);
+    eprintln!(
+        "full section: {} listed, {} feasible, {} with a repair",
+        r.candidates.len(),
+        r.candidates.iter().filter(|c| c.feasible).count(),
+        r.candidates.iter().filter(|c| c.repair.is_some()).count()
+    );
+    c.bench_function("evaluate + candidates with repairs, full section", |b| {
+        b.iter(|| black_box((e.evaluate(black_box(&d)), e.choice(&d, &choice))))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(8));
-    targets = bench
+    targets = bench, bench_full
 }
 criterion_main!(benches);
