@@ -10,7 +10,9 @@
 pub mod choices;
 pub mod design;
 pub mod eval;
+pub mod spell;
 
 pub use choices::{apply_choice, apply_edit, Candidate, Choice, ChoiceReport, Edit, Repair};
 pub use design::{CatalogRef, Design, DesignError, FieldValue, MountDesign, ParamValue};
 pub use eval::{Engine, Evaluation, Place, PriceBreakdown, Violation};
+pub use spell::{Problem, SpellIssue, Spelling};

@@ -59,6 +59,17 @@ enum DesignCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Spell a word in letter beads: prints the design, and each letter missing or out of stock
+    /// with its fallback (exit 0 spelled, 1 letters to resolve).
+    Spell {
+        #[arg(long, default_value = "catalogs/demo", env = "ORFEVRE_CATALOG")]
+        catalog: PathBuf,
+        #[arg(long, default_value = "name-bracelet")]
+        base: String,
+        #[arg(long, default_value = "strand")]
+        mount: String,
+        text: String,
+    },
     /// Print a design's content address (SHA-256 of its canonical JSON).
     Hash {
         design: PathBuf,
@@ -150,6 +161,26 @@ fn run(cli: Cli) -> Result<u8> {
                 }
             }
             Ok(if loaded.errors() == 0 { 0 } else { 1 })
+        }
+        Cmd::Design { cmd: DesignCmd::Spell { catalog, base, mount, text } } => {
+            let engine = match load_engine(&catalog)? {
+                Ok(e) => e,
+                Err(code) => return Ok(code),
+            };
+            let s = engine.spell(&base, &mount, &text);
+            for i in &s.issues {
+                let alt = if i.alternatives.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — fallback: {}", i.alternatives.join(", "))
+                };
+                eprintln!("letter {} '{}': {:?}{alt}", i.index + 1, i.character, i.problem);
+            }
+            match &s.design {
+                Some(d) => println!("{}", serde_json::to_string_pretty(d)?),
+                None => anyhow::bail!("base {base} has no strand mount {mount}"),
+            }
+            Ok(if s.issues.is_empty() { 0 } else { 1 })
         }
         Cmd::Design { cmd: DesignCmd::Hash { design, canonical } } => {
             let bytes = read_input(&design)?;

@@ -68,3 +68,13 @@ fn design_hash_is_the_content_address() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["evaluation"]["design_hash"], h);
 }
+
+#[test]
+fn design_spell_flags_missing_letters() {
+    let (code, out, _) = orfevre(&["design", "spell", "Léa"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("AB-E-ACUTE"), "{out}");
+    let (code, _, err) = orfevre(&["design", "spell", "Zoê"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("'ê': Missing — fallback: AB-E"), "{err}");
+}
