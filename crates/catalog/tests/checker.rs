@@ -66,3 +66,29 @@ fn huge_files_are_refused_not_read() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(loaded.diagnostics.iter().any(|d| d.code == "file-too-large" && d.loc.file.as_ref() == "big.toml"));
 }
+
+#[test]
+fn threaded_beads_must_clear_the_core() {
+    let mut s = orfevre_catalog::SourceSet::new();
+    s.insert("brand.toml", "[brand]\nid = \"t\"\nname = \"T\"\nversion = \"1\"\ncurrency = \"EUR\"\n");
+    s.insert("materials.toml", "[[cord]]\nid = \"chain\"\nname = \"Chain\"\ndiameter_mm = 3\n");
+    let strand = |id: &str, core: &str| {
+        format!("[[base]]\nid = \"{id}\"\nname = \"{id}\"\npiece = \"bracelet\"\nprice = \"1\"\nsizes = [{{ id = \"17\", length_mm = 170 }}]\n\n[[base.mount]]\nid = \"strand\"\nkind = \"strand\"\nfamilies = [\"m\"]\n{core}\n")
+    };
+    s.insert("bases.toml", strand("chain", "core = \"chain\"") + &strand("cord", ""));
+    let bead = |sku: &str, hole: &str| {
+        format!("[[component]]\nsku = \"{sku}\"\nname = \"{sku}\"\nkind = \"bead\"\nfamily = \"m\"\nconnector = \"threaded\"\nwidth_mm = 5\nhole_mm = {hole}\nweight_g = 1\nprice = \"1\"\n")
+    };
+    s.insert("components.toml", bead("WIDE", "3.5") + &bead("NARROW", "2.5"));
+    let loaded = orfevre_catalog::load(&s);
+    assert_eq!(loaded.errors(), 0, "{:#?}", loaded.diagnostics);
+    let cat = loaded.catalog.unwrap();
+    let chain = &cat.bases[cat.base("chain").unwrap() as usize].mounts[0];
+    let wide = cat.comp(cat.component("WIDE").unwrap());
+    let narrow = cat.comp(cat.component("NARROW").unwrap());
+    assert!(cat.mount_takes(chain, wide).is_ok());
+    let err = cat.mount_takes(chain, narrow).unwrap_err();
+    assert_eq!(cat.unfit_text(chain, narrow, err), "NARROW's hole (2.5 mm) is narrower than the 3 mm core");
+    let cord = &cat.bases[cat.base("cord").unwrap() as usize].mounts[0];
+    assert!(cat.mount_takes(cord, narrow).is_ok());
+}
