@@ -308,8 +308,7 @@ impl Engine {
             return None;
         }
         let current = d.size.as_ref().and_then(|s| base.size(s)).unwrap_or(base.default_size);
-        for (i, s) in base.sizes.iter().enumerate().skip(current + 1) {
-            let _ = i;
+        for s in base.sizes.get(current + 1..).unwrap_or_default() {
             let edits = vec![Edit::SetSize { size: s.id.clone() }];
             if self.admits(d, &edits, c, option) {
                 return Some(Repair { description: format!("choose size {}", s.label), edits });
