@@ -130,8 +130,13 @@ pub fn apply_choice(d: &mut Design, c: &Choice, option: &str) {
 
 type Key = (String, String);
 
+/// A violation's identity for "no new violation": its rule, place and message.
+fn key(v: &Violation) -> Key {
+    (v.rule.clone(), format!("{:?}|{}", v.place, v.message))
+}
+
 fn keys(v: &[Violation]) -> HashSet<Key> {
-    v.iter().map(|x| (x.rule.clone(), format!("{:?}|{}", x.place, x.message))).collect()
+    v.iter().map(key).collect()
 }
 
 impl Engine {
@@ -277,10 +282,7 @@ impl Engine {
             let mut nd = d.clone();
             apply_choice(&mut nd, c, &opt);
             let after = self.violations(&nd);
-            let new: Vec<&Violation> = after
-                .iter()
-                .filter(|v| !before.contains(&(v.rule.clone(), format!("{:?}|{}", v.place, v.message))))
-                .collect();
+            let new: Vec<&Violation> = after.iter().filter(|v| !before.contains(&key(v))).collect();
             if new.is_empty() {
                 cands.push(Candidate { option: opt, feasible: true, reasons: vec![], repair: None });
             } else {
@@ -298,7 +300,7 @@ impl Engine {
         let before = keys(&self.violations(d));
         let mut nd = d.clone();
         apply_choice(&mut nd, c, option);
-        self.violations(&nd).iter().all(|v| before.contains(&(v.rule.clone(), format!("{:?}|{}", v.place, v.message))))
+        self.violations(&nd).iter().all(|v| before.contains(&key(v)))
     }
 
     /// The smallest repair admitting `option`: a larger size, else one removal from the same
