@@ -388,7 +388,7 @@ impl<'e> State<'e> {
                 None => {}
             },
             MountSpec::Container(s) => {
-                let items = md.items.clone().unwrap_or_default();
+                let items = md.items.as_deref().unwrap_or_default();
                 let mut volume = Decimal::ZERO;
                 for (i, sku) in items.iter().enumerate() {
                     let place = Place::at(&m.id, 0, Some(i));
@@ -431,7 +431,7 @@ impl<'e> State<'e> {
     }
 
     fn strand(&mut self, m: &'e Mount, s: &StrandSpec, md: &MountDesign) {
-        let sections = md.sections.clone().unwrap_or_default();
+        let sections = md.sections.as_deref().unwrap_or_default();
         let n = s.sections();
         if sections.len() > n {
             self.v(
@@ -519,7 +519,7 @@ impl<'e> State<'e> {
                 self.v("order", p.clone(), msg);
             }
         }
-        let stations = md.stations.clone().unwrap_or_default();
+        let stations = md.stations.as_deref().unwrap_or_default();
         if stations.len() as u32 > s.stations {
             self.v(
                 "stations",
@@ -545,7 +545,7 @@ impl<'e> State<'e> {
     fn slots(&mut self, m: &'e Mount, s: &SlotsSpec, md: &MountDesign) {
         let Some(size) = self.size else { return };
         let count = s.slot_count(size) as usize;
-        let slots = md.slots.clone().unwrap_or_default();
+        let slots = md.slots.as_deref().unwrap_or_default();
         if slots.len() > count {
             self.v(
                 "slots",
@@ -570,7 +570,8 @@ impl<'e> State<'e> {
 
     fn parametric(&mut self, m: &'e Mount, p: &ParametricSpec, md: &MountDesign) {
         let cat = self.cat;
-        let given = md.params.clone().unwrap_or_default();
+        let no_params = BTreeMap::new();
+        let given = md.params.as_ref().unwrap_or(&no_params);
         let names = p.param_names();
         for k in given.keys() {
             if !names.contains(&k.as_str()) {
