@@ -26,8 +26,7 @@ fn max_capacity(s: &StrandSpec, base: &Base) -> Mm {
 }
 
 fn bases(cat: &Catalog, out: &mut Vec<Diagnostic>) {
-    for (bi, base) in cat.bases.iter().enumerate() {
-        let _ = bi;
+    for base in &cat.bases {
         if base.mounts.is_empty() && base.fields.is_empty() {
             out.push(
                 Diagnostic::warning(
@@ -151,13 +150,13 @@ fn bases(cat: &Catalog, out: &mut Vec<Diagnostic>) {
                         ));
                     }
                 }
-                MountSpec::Parametric(p) => parametric(cat, base, m, p, out),
+                MountSpec::Parametric(p) => parametric(cat, m, p, out),
             }
         }
     }
 }
 
-fn parametric(cat: &Catalog, _base: &Base, m: &Mount, p: &ParametricSpec, out: &mut Vec<Diagnostic>) {
+fn parametric(cat: &Catalog, m: &Mount, p: &ParametricSpec, out: &mut Vec<Diagnostic>) {
     if let Some(t) = &p.thickness {
         for &mi in &p.metals {
             let metal = &cat.metals[mi as usize];
@@ -224,10 +223,7 @@ fn dead_components(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) -> V
                         }
                         live[ci] = true;
                     }
-                    Err(u) if station => {
-                        let _ = u;
-                        live[ci] = true;
-                    }
+                    Err(_) if station => live[ci] = true,
                     Err(u) => {
                         if why[ci].is_none() && !matches!(u, Unfit::Refused(_) | Unfit::NotPlaceable) {
                             why[ci] = Some(cat.unfit_text(m, c, u));
