@@ -132,7 +132,8 @@ impl fmt::Display for DesignError {
 
 impl std::error::Error for DesignError {}
 
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+/// The RFC 6901 JSON pointer of a serde path (`/mounts/strand/sections/0/2`).
+pub fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut s = String::new();
     for seg in path.iter() {

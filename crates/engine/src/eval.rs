@@ -148,6 +148,20 @@ impl Engine {
         CatalogInfo { id: b.id.clone(), version: b.version.clone(), digest: self.catalog.digest.clone() }
     }
 
+    /// A component's list price in the brand's main currency: its fixed part plus its metal by weight.
+    pub fn component_price(&self, c: CompId) -> Money {
+        let comp = self.catalog.comp(c);
+        let unit = comp.price + comp.metal.map(|m| metal_cost(&self.catalog, m, comp.weight)).unwrap_or_default();
+        Money::new(unit, self.catalog.brand.currency).rounded()
+    }
+
+    /// A base's price before anything is added to it, in the brand's main currency.
+    pub fn base_price(&self, b: BaseId) -> Money {
+        let base = &self.catalog.bases[b as usize];
+        let unit = base.price + base.metal.map(|m| metal_cost(&self.catalog, m, base.weight)).unwrap_or_default();
+        Money::new(unit, self.catalog.brand.currency).rounded()
+    }
+
     /// Evaluates a design in the brand's main currency.
     pub fn evaluate(&self, d: &Design) -> Evaluation {
         self.evaluate_in(d, None)

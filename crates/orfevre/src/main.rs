@@ -7,6 +7,8 @@ use orfevre_engine::{Design, Engine};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod serve;
+
 #[derive(Parser)]
 #[command(name = "orfevre", version, about = "Orfèvre: jewelry personalization — catalogs, designs, evaluation")]
 struct Cli {
@@ -25,6 +27,19 @@ enum Cmd {
     Design {
         #[command(subcommand)]
         cmd: DesignCmd,
+    },
+    /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
+    /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
+    Serve(serve::ServeArgs),
+    /// Accounts: create a staff member or a shopper (bootstraps the first admin).
+    User {
+        #[command(subcommand)]
+        cmd: serve::UserCmd,
+    },
+    /// API tokens for shop integrations.
+    Token {
+        #[command(subcommand)]
+        cmd: serve::TokenCmd,
     },
 }
 
@@ -128,6 +143,9 @@ fn load_engine(dir: &Path) -> Result<std::result::Result<Engine, u8>> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.cmd {
+        Cmd::Serve(args) => serve::serve(args),
+        Cmd::User { cmd } => serve::user(cmd),
+        Cmd::Token { cmd } => serve::token(cmd),
         Cmd::Catalog { cmd: CatalogCmd::Check { dir, json } } => {
             let loaded =
                 orfevre_catalog::load_dir(&dir).with_context(|| format!("cannot read catalog {}", dir.display()))?;

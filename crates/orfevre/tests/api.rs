@@ -1,0 +1,972 @@
+//! The HTTP API end to end: the real binary on a random port, each suite on SQLite and on
+//! PostgreSQL (see `common`).
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn post_json(s: &Server, c: &reqwest::blocking::Client, path: &str, body: &[u8]) -> (u16, Value) {
+    json(s.post(c, path).header("content-type", "application/json").body(body.to_vec()).send().unwrap())
+}
+
+/// Design → evaluate → save → fetch → quote → order (idempotent) → status changes.
+fn design_to_order(db: &Db) {
+    add_user(db, "admin@lumen.test", "admin");
+    add_user(db, "atelier@lumen.test", "workshop");
+    let s = Server::start(db, &[]);
+    let c = client();
+    let design = example("valid-moments-bracelet.json");
+
+    let (st, ev) = post_json(&s, &c, "/api/v1/designs/evaluate", &design);
+    assert_eq!(st, 200);
+    assert_eq!(ev["evaluation"]["valid"], true, "{ev}");
+    assert!(ev.get("choices").is_none());
+    let (st, ev2) = post_json(&s, &c, "/api/v1/designs/evaluate?currency=USD&choices=true", &design);
+    assert_eq!(st, 200);
+    assert_eq!(ev2["evaluation"]["price"]["currency"], "USD");
+    assert!(ev2["choices"].as_array().is_some_and(|a| !a.is_empty()), "choices reported");
+
+    let (st, saved) = post_json(&s, &c, "/api/v1/designs", &design);
+    assert_eq!(st, 201, "{saved}");
+    let hash = saved["hash"].as_str().unwrap().to_string();
+    assert_eq!(hash, ev["evaluation"]["design_hash"]);
+    assert_eq!(saved["share_url"], format!("{}/d/{hash}", s.url));
+    let (st, again) = post_json(&s, &c, "/api/v1/designs", &design);
+    assert_eq!((st, &again["hash"]), (200, &saved["hash"]), "saving twice is idempotent");
+    let (st, got) = json(s.get(&c, &format!("/api/v1/designs/{hash}")).send().unwrap());
+    assert_eq!(st, 200);
+    assert_eq!(got["design"], saved["design"]);
+    assert_eq!(got["valid"], true);
+
+    // An invalid design is saved (work in progress can be shared) but cannot be quoted.
+    let (st, bad) = post_json(&s, &c, "/api/v1/designs", &example("invalid-capacity.json"));
+    assert_eq!(st, 201);
+    assert_eq!(bad["valid"], false);
+    let (st, p) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": bad["hash"]})).send().unwrap());
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["type"], "urn:orfevre:problem:invalid-design");
+    assert!(p["violations"].as_array().is_some_and(|v| !v.is_empty()));
+
+    let (st, q) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": hash, "currency": "GBP"})).send().unwrap());
+    assert_eq!(st, 201, "{q}");
+    assert_eq!(q["claims"]["currency"], "GBP");
+    assert_eq!(q["line_item_properties"]["_design"], hash.as_str());
+    let token = q["quote"].as_str().unwrap().to_string();
+    let (st, claims) = json(s.post(&c, "/api/v1/quotes/verify").json(&json!({"quote": token})).send().unwrap());
+    assert_eq!(st, 200);
+    assert_eq!(claims["design"], hash.as_str());
+    let (_, ev_gbp) = post_json(&s, &c, "/api/v1/designs/evaluate?currency=GBP", &design);
+    assert_eq!(
+        claims["total"], ev_gbp["evaluation"]["price"]["total"]["amount"],
+        "the quote carries the evaluated total"
+    );
+
+    // A shop integration token places the order.
+    let admin = login(&s, "admin@lumen.test");
+    let (st, tok) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/tokens", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&json!({"name": "shop"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201, "{tok}");
+    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let order_body = json!({"quote": token, "customer": {"name": "Léa Martin", "email": "lea@example.com"}});
+    let place = |key: &str, body: &Value| {
+        s.post(&c, "/api/v1/orders")
+            .header("authorization", &bearer)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .unwrap()
+    };
+    let r = place("order-1", &order_body);
+    assert!(r.headers().get("idempotent-replayed").is_none());
+    let (st, order) = json(r);
+    assert_eq!(st, 201, "{order}");
+    assert_eq!(order["status"], "placed");
+    assert_eq!(order["total"], claims["total"]);
+    assert_eq!(order["currency"], "GBP");
+    let r = place("order-1", &order_body);
+    assert_eq!(r.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    let (st, replay) = json(r);
+    assert_eq!((st, &replay["id"]), (201, &order["id"]), "same key, same order");
+    let mut other = order_body.clone();
+    other["customer"]["name"] = json!("Someone Else");
+    let (st, p) = json(place("order-1", &other));
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["type"], "urn:orfevre:problem:idempotency-key-reused");
+    assert_eq!(p["errors"][0]["pointer"], "header:idempotency-key");
+    let (st, p) = json(place("order-2", &order_body));
+    assert_eq!(st, 409, "one order per quote: {p}");
+    assert_eq!(p["order_id"], order["id"]);
+    let (st, p) = json(s.post(&c, "/api/v1/orders").header("authorization", &bearer).json(&order_body).send().unwrap());
+    assert_eq!(st, 400);
+    assert_eq!(p["errors"][0]["pointer"], "header:idempotency-key");
+
+    // The workshop moves it on; illegal moves are refused with the allowed ones.
+    let id = order["id"].as_str().unwrap();
+    let ws = login(&s, "atelier@lumen.test");
+    let set = |to: &str| {
+        json(
+            ws.client
+                .post(format!("{}/api/v1/orders/{id}/status", s.url))
+                .header("x-csrf-token", &ws.csrf)
+                .json(&json!({"status": to}))
+                .send()
+                .unwrap(),
+        )
+    };
+    let (st, p) = set("delivered");
+    assert_eq!(st, 409, "{p}");
+    assert_eq!(p["next_statuses"], json!(["in_production", "cancelled"]));
+    for to in ["in_production", "shipped", "delivered"] {
+        let (st, o) = set(to);
+        assert_eq!(st, 200, "{o}");
+        assert_eq!(o["status"], to);
+    }
+    let (st, o) = json(s.get(&c, &format!("/api/v1/orders/{id}")).header("authorization", &bearer).send().unwrap());
+    assert_eq!(st, 200);
+    let history: Vec<&str> = o["history"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(history, ["placed", "in_production", "shipped", "delivered"]);
+    let (st, list) = json(s.get(&c, "/api/v1/orders").header("authorization", &bearer).send().unwrap());
+    assert_eq!(st, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+both!(design_to_order);
+
+/// Every 4xx is problem+json naming the field at fault; nothing is written on error.
+fn bad_input(db: &Db) {
+    let s = Server::start(db, &[]);
+    let c = client();
+    /// (path, content type, body, status, problem slug, pointer of the first error).
+    type Case<'a> = (&'a str, &'a str, &'a [u8], u16, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        ("/api/v1/designs/evaluate", "application/json", b"{\"base\": ", 400, "malformed-json", ""),
+        (
+            "/api/v1/designs/evaluate",
+            "application/json",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.11.1\"},\"base\":7}",
+            422,
+            "invalid-design",
+            "/base",
+        ),
+        (
+            "/api/v1/designs/evaluate",
+            "application/json",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.11.1\"},\"base\":\"b\",\"colour\":1}",
+            422,
+            "invalid-design",
+            "",
+        ),
+        ("/api/v1/designs/evaluate", "text/plain", b"{}", 415, "unsupported-media-type", "header:content-type"),
+        (
+            "/api/v1/designs",
+            "application/json",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"1999.1\"},\"base\":\"moments-bracelet\"}",
+            422,
+            "unknown-catalog",
+            "/catalog/version",
+        ),
+        ("/api/v1/quotes", "application/json", b"{\"design\": \"abc\"}", 400, "design-hash", "/design"),
+        (
+            "/api/v1/quotes",
+            "application/json",
+            b"{\"design\": \"0000000000000000000000000000000000000000000000000000000000000000\"}",
+            404,
+            "not-found",
+            "/design",
+        ),
+        ("/api/v1/quotes", "application/json", b"{\"design\": \"x\", \"price\": 1}", 422, "validation", ""),
+        ("/api/v1/quotes/verify", "application/json", b"{\"quote\": \"q1.e30.AAAA\"}", 422, "invalid-quote", "/quote"),
+        (
+            "/api/v1/accounts",
+            "application/json",
+            b"{\"email\": \"lea@example.com\", \"password\": \"short\"}",
+            422,
+            "validation",
+            "/password",
+        ),
+        (
+            "/api/v1/accounts",
+            "application/json",
+            b"{\"email\": \"not-an-email\", \"password\": \"long enough password\"}",
+            422,
+            "validation",
+            "/email",
+        ),
+        ("/api/v1/accounts", "application/json", b"{\"email\": 5}", 422, "validation", "/email"),
+    ];
+    for (path, ct, body, status, slug, pointer) in cases {
+        let (st, p) = json(s.post(&c, path).header("content-type", ct).body(body.to_vec()).send().unwrap());
+        assert_eq!(st, status, "{path} {}: {p}", String::from_utf8_lossy(body));
+        assert_eq!(p["type"], format!("urn:orfevre:problem:{slug}"), "{p}");
+        assert_eq!(p["status"], status);
+        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        if !pointer.is_empty() {
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{path}: {p}");
+        }
+    }
+    // Unknown fields are named.
+    let (_, p) = post_json(&s, &c, "/api/v1/quotes", b"{\"design\": \"x\", \"price\": 1}");
+    assert!(p["detail"].as_str().unwrap().contains("unknown field `price`"), "{p}");
+    // Body limits: a design over 256 KiB, a JSON body over 256 KiB.
+    let big = vec![b' '; 300 * 1024];
+    let (st, p) = post_json(&s, &c, "/api/v1/designs/evaluate", &big);
+    assert_eq!((st, p["type"].as_str().unwrap()), (413, "urn:orfevre:problem:payload-too-large"));
+    let (st, _) = post_json(&s, &c, "/api/v1/accounts", &big);
+    assert_eq!(st, 413);
+    // A tampered quote is refused; nothing was ordered.
+    let (_, q) = quote_for(&s, &c, &example("valid-locket.json"));
+    let (claims, sig) = q.rsplit_once('.').unwrap();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut v: Value = serde_json::from_slice(&b64.decode(claims.strip_prefix("q1.").unwrap()).unwrap()).unwrap();
+    v["total"] = json!("1.00");
+    let forged = format!("q1.{}.{sig}", b64.encode(serde_json::to_vec(&v).unwrap()));
+    let (st, p) = post_json(&s, &c, "/api/v1/quotes/verify", json!({"quote": forged}).to_string().as_bytes());
+    assert_eq!(st, 422);
+    assert!(p["detail"].as_str().unwrap().contains("signature"), "{p}");
+    // Unknown routes and methods.
+    let (st, _) = json(s.get(&c, "/api/v1/nothing").send().unwrap());
+    assert_eq!(st, 404);
+    let (st, _) = json(c.put(format!("{}/api/v1/designs/evaluate", s.url)).send().unwrap());
+    assert_eq!(st, 405);
+}
+both!(bad_input);
+
+/// Shopper accounts: register, sessions, CSRF, my designs, wrong passwords.
+fn accounts(db: &Db) {
+    let s = Server::start(db, &[]);
+    let c = reqwest::blocking::Client::builder().cookie_store(true).build().unwrap();
+    let (st, me) = json(
+        s.post(&c, "/api/v1/accounts")
+            .json(&json!({"email": " Lea@Example.com ", "password": PASSWORD}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201, "{me}");
+    assert_eq!(me["email"], "lea@example.com");
+    assert_eq!(me["role"], "shopper");
+    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    let (st, p) = json(
+        s.post(&c, "/api/v1/accounts").json(&json!({"email": "lea@example.com", "password": PASSWORD})).send().unwrap(),
+    );
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (409, Some("/email")));
+    // Signed-in writes need the CSRF token.
+    let design = example("valid-name-bracelet.json");
+    let r =
+        s.post(&c, "/api/v1/designs").header("content-type", "application/json").body(design.clone()).send().unwrap();
+    let (st, p) = json(r);
+    assert_eq!((st, p["type"].as_str().unwrap()), (403, "urn:orfevre:problem:csrf"));
+    let r = s
+        .post(&c, "/api/v1/designs")
+        .header("content-type", "application/json")
+        .header("x-csrf-token", &csrf)
+        .body(design)
+        .send()
+        .unwrap();
+    let (st, saved) = json(r);
+    assert_eq!(st, 201);
+    let (st, mine) = json(s.get(&c, "/api/v1/me/designs").send().unwrap());
+    assert_eq!(st, 200);
+    assert_eq!(mine[0]["hash"], saved["hash"]);
+    assert_eq!(mine[0]["base"], "name-bracelet");
+    let (st, who) = json(s.get(&c, "/api/v1/session").send().unwrap());
+    assert_eq!((st, &who["email"]), (200, &json!("lea@example.com")));
+    let (st, _) = json(c.delete(format!("{}/api/v1/session", s.url)).header("x-csrf-token", &csrf).send().unwrap());
+    assert_eq!(st, 204);
+    let (st, _) = json(s.get(&c, "/api/v1/session").send().unwrap());
+    assert_eq!(st, 401, "signed out");
+    let (st, p) = json(
+        s.post(&c, "/api/v1/session")
+            .json(&json!({"email": "lea@example.com", "password": "wrong password!"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((st, p["type"].as_str().unwrap()), (401, "urn:orfevre:problem:bad-credentials"));
+    let (st, _) = json(
+        s.post(&c, "/api/v1/session")
+            .json(&json!({"email": "nobody@example.com", "password": PASSWORD}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 401);
+    let (st, _) = json(
+        s.post(&c, "/api/v1/session").json(&json!({"email": "lea@example.com", "password": PASSWORD})).send().unwrap(),
+    );
+    assert_eq!(st, 200);
+}
+both!(accounts);
+
+/// Every endpoint × every role and anonymous, with the expected status.
+fn authorization_matrix(db: &Db) {
+    for (email, role) in [
+        ("admin@t.test", "admin"),
+        ("merch@t.test", "merchandiser"),
+        ("atelier@t.test", "workshop"),
+        ("designer@t.test", "designer"),
+        ("shopper@t.test", "shopper"),
+        ("other@t.test", "shopper"),
+    ] {
+        add_user(db, email, role);
+    }
+    let s = Server::start(db, &[]);
+    let anon = client();
+    let admin = login(&s, "admin@t.test");
+    let (_, tok) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/tokens", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&json!({"name": "shop"}))
+            .send()
+            .unwrap(),
+    );
+    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let (_, hook) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/webhooks", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&json!({"url": "http://127.0.0.1:9/hook"}))
+            .send()
+            .unwrap(),
+    );
+    let hook = hook["id"].as_str().unwrap().to_string();
+    // An order made by `shopper@t.test`.
+    let shopper = login(&s, "shopper@t.test");
+    let (_, q) = quote_for(&s, &anon, &example("valid-moments-bracelet.json"));
+    let (st, order) = json(
+        shopper
+            .client
+            .post(format!("{}/api/v1/orders", s.url))
+            .header("x-csrf-token", &shopper.csrf)
+            .header("idempotency-key", "k1")
+            .json(&json!({"quote": q}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201, "{order}");
+    let order = order["id"].as_str().unwrap().to_string();
+    let design = String::from_utf8(example("valid-locket.json")).unwrap();
+    let hash = order_design_hash(&s, &anon, &design);
+
+    type Who = &'static str;
+    let who: [Who; 8] =
+        ["anonymous", "shopper", "other-shopper", "admin", "merchandiser", "workshop", "designer", "integration"];
+    let sessions: Vec<Option<Session>> = who
+        .iter()
+        .map(|w| match *w {
+            "anonymous" | "integration" => None,
+            "shopper" => Some(login(&s, "shopper@t.test")),
+            "other-shopper" => Some(login(&s, "other@t.test")),
+            "admin" => Some(login(&s, "admin@t.test")),
+            "merchandiser" => Some(login(&s, "merch@t.test")),
+            "workshop" => Some(login(&s, "atelier@t.test")),
+            "designer" => Some(login(&s, "designer@t.test")),
+            _ => unreachable!(),
+        })
+        .collect();
+    // (method, path, body, expected status per principal in `who` order). Bodies are chosen so
+    // that an authorised call succeeds or fails only on its input, never on a side effect of
+    // an earlier row (e.g. the transitions use a status the order cannot reach: 409).
+    let upload = json!({"files": {"brand.toml": "not toml ="}}).to_string();
+    let rows: Vec<(&str, String, Option<String>, [u16; 8])> = vec![
+        ("GET", "/api/v1/catalog".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/bases".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/bases/moments-bracelet".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/components?family=moments".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/components/MO-CH-HEART-LOVE".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/versions".into(), None, [401, 403, 403, 200, 200, 403, 403, 403]),
+        ("POST", "/api/v1/catalog/versions".into(), Some(upload), [401, 403, 403, 422, 422, 403, 403, 403]),
+        (
+            "POST",
+            "/api/v1/catalog/versions/0.0.0/publish".into(),
+            Some(String::new()),
+            [401, 403, 403, 404, 404, 403, 403, 403],
+        ),
+        ("POST", "/api/v1/designs/evaluate".into(), Some(design.clone()), [200; 8]),
+        ("POST", "/api/v1/designs".into(), Some(design.clone()), [200; 8]),
+        ("GET", format!("/api/v1/designs/{hash}"), None, [200; 8]),
+        ("POST", "/api/v1/quotes".into(), Some(json!({"design": hash}).to_string()), [201; 8]),
+        ("POST", "/api/v1/quotes/verify".into(), Some(json!({"quote": "q1.x.y"}).to_string()), [422; 8]),
+        (
+            "POST",
+            "/api/v1/orders".into(),
+            Some(json!({"quote": "q1.x.y"}).to_string()),
+            [401, 422, 422, 422, 403, 403, 403, 422],
+        ),
+        ("GET", "/api/v1/orders".into(), None, [401, 200, 200, 200, 403, 200, 403, 200]),
+        ("GET", format!("/api/v1/orders/{order}"), None, [401, 200, 404, 200, 403, 200, 403, 404]),
+        (
+            "POST",
+            format!("/api/v1/orders/{order}/status"),
+            Some(json!({"status": "delivered"}).to_string()),
+            [401, 403, 404, 409, 403, 409, 403, 404],
+        ),
+        ("POST", "/api/v1/accounts".into(), Some(json!({"email": "x", "password": "y"}).to_string()), [422; 8]),
+        ("GET", "/api/v1/session".into(), None, [401, 200, 200, 200, 200, 200, 200, 401]),
+        ("GET", "/api/v1/me/designs".into(), None, [401, 200, 200, 200, 200, 200, 200, 401]),
+        (
+            "POST",
+            "/api/v1/staff".into(),
+            Some(json!({"email": "new@t.test", "password": "p", "role": "workshop"}).to_string()),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/tokens".into(),
+            Some(json!({"name": ""}).to_string()),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        ("DELETE", "/api/v1/tokens/tok_none".into(), None, [401, 403, 403, 404, 403, 403, 403, 403]),
+        ("GET", "/api/v1/webhooks".into(), None, [401, 403, 403, 200, 403, 403, 403, 403]),
+        (
+            "POST",
+            "/api/v1/webhooks".into(),
+            Some(json!({"url": "ftp://x"}).to_string()),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        ("GET", format!("/api/v1/webhooks/{hook}/deliveries"), None, [401, 403, 403, 200, 403, 403, 403, 403]),
+        ("DELETE", "/api/v1/webhooks/whe_none".into(), None, [401, 403, 403, 404, 403, 403, 403, 403]),
+        ("GET", "/api/v1/openapi.json".into(), None, [200; 8]),
+        ("GET", "/healthz".into(), None, [200; 8]),
+        ("GET", "/readyz".into(), None, [200; 8]),
+        ("GET", "/metrics".into(), None, [200; 8]),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &rows {
+        for (i, w) in who.iter().enumerate() {
+            let c = sessions[i].as_ref().map(|s| &s.client).unwrap_or(&anon);
+            let mut rb = c.request(method.parse().unwrap(), format!("{}{path}", s.url));
+            if let Some(sess) = &sessions[i] {
+                rb = rb.header("x-csrf-token", &sess.csrf);
+            }
+            if *w == "integration" {
+                rb = rb.header("authorization", &bearer);
+            }
+            if path == "/api/v1/orders" && *method == "POST" {
+                rb = rb.header("idempotency-key", format!("m-{w}"));
+            }
+            if let Some(b) = body {
+                rb = rb.header("content-type", "application/json").body(b.clone());
+            }
+            let got = rb.send().unwrap().status().as_u16();
+            let want = expected[i];
+            // Saving the same design is 201 the first time, 200 after.
+            let ok = got == want || (path == "/api/v1/designs" && got == 201 && want == 200);
+            if !ok {
+                failures.push(format!("{method} {path} as {w}: expected {want}, got {got}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix:\n{}", failures.join("\n"));
+    // Every documented path is in the matrix.
+    let (_, doc) = json(s.get(&anon, "/api/v1/openapi.json").send().unwrap());
+    for p in doc["paths"].as_object().unwrap().keys() {
+        let covered = rows.iter().any(|(_, path, _, _)| {
+            let a: Vec<&str> = p.split('/').collect();
+            let b: Vec<&str> = path.split('?').next().unwrap().split('/').collect();
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || x.starts_with('{'))
+        });
+        assert!(covered, "{p} is not in the authorization matrix");
+    }
+}
+both!(authorization_matrix);
+
+fn order_design_hash(s: &Server, c: &reqwest::blocking::Client, design: &str) -> String {
+    let (_, saved) = post_json(s, c, "/api/v1/designs", design.as_bytes());
+    saved["hash"].as_str().unwrap().to_string()
+}
+
+/// Catalog upload with the checker's diagnostics, then publishing.
+fn catalog_versions(db: &Db) {
+    add_user(db, "merch@t.test", "merchandiser");
+    let s = Server::start(db, &[]);
+    let m = login(&s, "merch@t.test");
+    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
+    // A broken catalog: every diagnostic comes back with file:line:column; nothing is stored.
+    let mut files = serde_json::Map::new();
+    for entry in walk(std::path::Path::new(&demo)) {
+        let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
+        files.insert(rel, Value::String(std::fs::read_to_string(&entry).unwrap()));
+    }
+    let brand = files["brand.toml"].as_str().unwrap().replace("version = \"2026.11.1\"", "version = \"2026.12.1\"");
+    let mut broken = files.clone();
+    broken.insert("brand.toml".into(), Value::String(brand.replace("currency = \"EUR\"", "currency = \"EURO\"")));
+    let (st, p) = json(
+        m.client
+            .post(format!("{}/api/v1/catalog/versions", s.url))
+            .header("x-csrf-token", &m.csrf)
+            .json(&json!({"files": broken}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["type"], "urn:orfevre:problem:catalog-errors");
+    let d = p["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["file"] == "brand.toml")
+        .expect("a diagnostic in brand.toml");
+    let line = brand.lines().position(|l| l.contains("currency = \"EUR\"")).unwrap() + 1;
+    assert_eq!(
+        (d["line"].as_u64(), d["col"].as_u64(), d["severity"].as_str()),
+        (Some(line as u64), Some(12), Some("error")),
+        "{d}"
+    );
+    assert!(d["message"].as_str().unwrap().contains("EURO"), "{d}");
+    let at = format!("brand.toml:{line}:12: error[");
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"].as_str().unwrap().starts_with(&at) && e["pointer"] == "/files/brand.toml"),
+        "{p}"
+    );
+    // The same catalog with a new version, as a tar.gz of its folder.
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    for (rel, text) in &files {
+        let text = if rel == "brand.toml" { brand.clone() } else { text.as_str().unwrap().to_string() };
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, format!("demo/{rel}"), text.as_bytes()).unwrap();
+    }
+    let gz = tar.into_inner().unwrap().finish().unwrap();
+    let upload = || {
+        m.client
+            .post(format!("{}/api/v1/catalog/versions", s.url))
+            .header("x-csrf-token", &m.csrf)
+            .header("content-type", "application/gzip")
+            .body(gz.clone())
+            .send()
+            .unwrap()
+    };
+    let (st, up) = json(upload());
+    assert_eq!(st, 201, "{up}");
+    assert_eq!(up["version"], "2026.12.1");
+    assert_eq!(up["created"], true);
+    let (st, up2) = json(upload());
+    assert_eq!((st, &up2["created"]), (200, &json!(false)), "uploading the same version again changes nothing");
+    let (_, versions) = json(m.client.get(format!("{}/api/v1/catalog/versions", s.url)).send().unwrap());
+    let active: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["active"] == true)
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["2026.11.1"], "uploading does not publish");
+    let (st, info) = json(
+        m.client
+            .post(format!("{}/api/v1/catalog/versions/2026.12.1/publish", s.url))
+            .header("x-csrf-token", &m.csrf)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((st, &info["version"]), (200, &json!("2026.12.1")));
+    // Designs made on the old version still evaluate against it, but are no longer quoted.
+    let c = client();
+    let (st, ev) = post_json(&s, &c, "/api/v1/designs/evaluate", &example("valid-locket.json"));
+    assert_eq!((st, &ev["evaluation"]["catalog"]["version"]), (200, &json!("2026.11.1")));
+    let (_, saved) = post_json(&s, &c, "/api/v1/designs", &example("valid-locket.json"));
+    let (st, p) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": saved["hash"]})).send().unwrap());
+    assert_eq!((st, p["type"].as_str().unwrap()), (422, "urn:orfevre:problem:stale-catalog"));
+}
+both!(catalog_versions);
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            if p.file_name().unwrap() != "examples" {
+                out.extend(walk(&p));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Webhooks are signed (Standard Webhooks) and retried after a failure.
+fn webhooks(db: &Db) {
+    add_user(db, "admin@t.test", "admin");
+    add_user(db, "atelier@t.test", "workshop");
+    let s = Server::start(db, &["--webhook-retry-base-ms", "300"]);
+    let receiver = Receiver::start(1);
+    let admin = login(&s, "admin@t.test");
+    let (st, hook) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/webhooks", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&json!({"url": receiver.url}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201);
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    let c = client();
+    let (_, q) = quote_for(&s, &c, &example("valid-moments-bracelet.json"));
+    let (st, order) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/orders", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .header("idempotency-key", "w1")
+            .json(&json!({"quote": q}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201);
+    let ws = login(&s, "atelier@t.test");
+    let (st, _) = json(
+        ws.client
+            .post(format!("{}/api/v1/orders/{}/status", s.url, order["id"].as_str().unwrap()))
+            .header("x-csrf-token", &ws.csrf)
+            .json(&json!({"status": "in_production"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 200);
+    // First attempt of the first event fails (500); it is retried; both events arrive signed.
+    let got = receiver.wait_for_successes(2, Duration::from_secs(30));
+    assert!(receiver.requests() >= 3, "one failure then two deliveries");
+    let types: Vec<String> = got
+        .iter()
+        .map(|m| serde_json::from_str::<Value>(&m.body).unwrap()["type"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        types.contains(&"order.created".to_string()) && types.contains(&"order.status_changed".to_string()),
+        "{types:?}"
+    );
+    for m in &got {
+        assert!(verify_standard_webhook(&secret, m), "signature of {}", m.id);
+        assert_eq!(serde_json::from_str::<Value>(&m.body).unwrap()["data"]["id"], order["id"]);
+    }
+    let (_, deliveries) = json(
+        admin
+            .client
+            .get(format!("{}/api/v1/webhooks/{}/deliveries", s.url, hook["id"].as_str().unwrap()))
+            .send()
+            .unwrap(),
+    );
+    let created = deliveries.as_array().unwrap().iter().find(|d| d["event_type"] == "order.created").unwrap();
+    assert_eq!(created["state"], "delivered");
+    assert_eq!(created["attempts"], 2, "{created}");
+}
+both!(webhooks);
+
+fn verify_standard_webhook(secret: &str, m: &Message) -> bool {
+    use base64::Engine as _;
+    use hmac::Mac;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", m.id, m.timestamp, m.body).as_bytes());
+    let want = format!("v1,{}", b64.encode(mac.finalize().into_bytes()));
+    m.signature.split(' ').any(|s| s == want)
+}
+
+#[derive(Clone, Debug)]
+struct Message {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// A tiny HTTP receiver: answers 500 to the first `fail_first` requests, 200 after.
+struct Receiver {
+    url: String,
+    state: std::sync::Arc<std::sync::Mutex<(usize, Vec<Message>)>>,
+}
+
+impl Receiver {
+    fn start(fail_first: usize) -> Receiver {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", l.local_addr().unwrap());
+        let state = std::sync::Arc::new(std::sync::Mutex::new((0usize, Vec::new())));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body) = loop {
+                    let n = conn.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break (String::new(), String::new());
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some((h, b)) = text.split_once("\r\n\r\n") {
+                        let len = h
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if b.len() >= len {
+                            break (h.to_string(), b[..len].to_string());
+                        }
+                    }
+                };
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|l| {
+                            l.split_once(':')
+                                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                                .map(|(_, v)| v.trim().to_string())
+                        })
+                        .unwrap_or_default()
+                };
+                let mut g = st.lock().unwrap();
+                g.0 += 1;
+                let ok = g.0 > fail_first;
+                if ok {
+                    g.1.push(Message {
+                        id: header("webhook-id"),
+                        timestamp: header("webhook-timestamp"),
+                        signature: header("webhook-signature"),
+                        body,
+                    });
+                }
+                drop(g);
+                let status = if ok { "200 OK" } else { "500 Internal Server Error" };
+                let _ = conn.write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes(),
+                );
+            }
+        });
+        Receiver { url, state }
+    }
+    fn requests(&self) -> usize {
+        self.state.lock().unwrap().0
+    }
+    fn wait_for_successes(&self, n: usize, timeout: Duration) -> Vec<Message> {
+        let start = Instant::now();
+        loop {
+            let got = self.state.lock().unwrap().1.clone();
+            if got.len() >= n || start.elapsed() > timeout {
+                assert!(got.len() >= n, "only {} of {n} webhooks arrived in {timeout:?}", got.len());
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// kill -9 while orders are being placed: every order acknowledged with 201 is there after restart.
+fn crash_keeps_acknowledged_orders(db: &Db) {
+    add_user(db, "admin@t.test", "admin");
+    let mut s = Server::start(db, &[]);
+    let admin = login(&s, "admin@t.test");
+    let (_, tok) = json(
+        admin
+            .client
+            .post(format!("{}/api/v1/tokens", s.url))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&json!({"name": "shop"}))
+            .send()
+            .unwrap(),
+    );
+    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let c = client();
+    // Quotes for distinct orders: one design, many quotes.
+    let quotes: Vec<String> = (0..400).map(|_| quote_for(&s, &c, &example("valid-moments-bracelet.json")).1).collect();
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let url = s.url.clone();
+    let mut threads = Vec::new();
+    for t in 0..4 {
+        let (acked, url, bearer) = (acked.clone(), url.clone(), bearer.clone());
+        let qs: Vec<String> = quotes.iter().skip(t).step_by(4).cloned().collect();
+        threads.push(std::thread::spawn(move || {
+            let c = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+            for (i, q) in qs.iter().enumerate() {
+                let r = c
+                    .post(format!("{url}/api/v1/orders"))
+                    .header("authorization", &bearer)
+                    .header("idempotency-key", format!("crash-{t}-{i}"))
+                    .json(&json!({"quote": q}))
+                    .send();
+                match r {
+                    Ok(r) if r.status() == 201 => {
+                        let v: Value = r.json().unwrap();
+                        acked.lock().unwrap().push(v["id"].as_str().unwrap().to_string());
+                    }
+                    _ => return, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill it mid-stream.
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < 40 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.kill9();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 40, "orders were being placed when the server was killed ({} acknowledged)", acked.len());
+    assert!(acked.len() < quotes.len(), "the kill happened while orders were still coming");
+    let s = Server::start(db, &[]);
+    let admin = login(&s, "admin@t.test");
+    let (st, all) = json(admin.client.get(format!("{}/api/v1/orders?limit=500", s.url)).send().unwrap());
+    assert_eq!(st, 200);
+    let stored: std::collections::HashSet<&str> =
+        all.as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(id.as_str())).collect();
+    assert!(lost.is_empty(), "{} acknowledged order(s) lost after kill -9: {lost:?}", lost.len());
+}
+both!(crash_keeps_acknowledged_orders);
+
+/// Operations endpoints: health, readiness, Prometheus metrics, the OpenAPI document, request ids.
+fn operations(db: &Db) {
+    let s = Server::start(db, &[]);
+    let c = client();
+    let r = s.get(&c, "/healthz").send().unwrap();
+    assert!(r.headers().get("x-request-id").is_some(), "request id on every response");
+    assert_eq!(r.text().unwrap(), "ok");
+    assert_eq!(s.get(&c, "/readyz").send().unwrap().status(), 200);
+    post_json(&s, &c, "/api/v1/designs/evaluate", &example("valid-locket.json"));
+    let m = s.get(&c, "/metrics").send().unwrap().text().unwrap();
+    assert!(m.contains(r#"http_requests_total{method="POST",route="/api/v1/designs/evaluate",status="200"} 1"#), "{m}");
+    assert!(m.contains("http_request_duration_seconds_bucket"), "{m}");
+    let (st, doc) = json(s.get(&c, "/api/v1/openapi.json").send().unwrap());
+    assert_eq!(st, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(doc["paths"]["/api/v1/designs/evaluate"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Catalog listing with filters.
+    let (_, page) =
+        json(s.get(&c, "/api/v1/catalog/components?family=moments&kind=charm&max_price=30&limit=5").send().unwrap());
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.len() <= 5);
+    assert!(page["total"].as_u64().unwrap() >= items.len() as u64);
+    for i in items {
+        assert_eq!(i["family"], "moments");
+        assert_eq!(i["kind"], "charm");
+        assert!(i["price"]["amount"].as_str().unwrap().parse::<f64>().unwrap() <= 30.0, "{i}");
+    }
+    let (_, page) =
+        json(s.get(&c, "/api/v1/catalog/components?base=moments-bracelet&mount=strand&limit=500").send().unwrap());
+    assert!(page["items"].as_array().unwrap().iter().all(|i| i["family"] == "moments"), "only what the strand takes");
+    let (st, p) = json(s.get(&c, "/api/v1/catalog/components?colour=red").send().unwrap());
+    assert_eq!((st, p["type"].as_str().unwrap()), (400, "urn:orfevre:problem:query"));
+    let (st, _) = json(s.get(&c, "/api/v1/catalog/bases/nope").send().unwrap());
+    assert_eq!(st, 404);
+    let (_, bases) = json(s.get(&c, "/api/v1/catalog/bases?piece=ring").send().unwrap());
+    assert!(bases.as_array().unwrap().iter().all(|b| b["piece"] == "ring") && !bases.as_array().unwrap().is_empty());
+}
+both!(operations);
+
+/// Two servers on one PostgreSQL behave as one.
+#[test]
+fn two_servers_one_postgres() {
+    let Some(db) = Db::postgres("two_servers") else { return };
+    add_user(&db, "admin@t.test", "admin");
+    add_user(&db, "merch@t.test", "merchandiser");
+    let a = Server::start(&db, &[]);
+    let b = Server::start(&db, &[]);
+    let c = client();
+    // A design saved through one is read through the other.
+    let (st, saved) = post_json(&a, &c, "/api/v1/designs", &example("valid-name-bracelet.json"));
+    assert_eq!(st, 201);
+    let (st, got) = json(b.get(&c, &format!("/api/v1/designs/{}", saved["hash"].as_str().unwrap())).send().unwrap());
+    assert_eq!((st, &got["design"]), (200, &saved["design"]));
+    // A quote signed by one is honoured by the other (the key is shared through the database).
+    let (_, q) = quote_for(&a, &c, &example("valid-moments-bracelet.json"));
+    // One idempotency key used on both, at the same time, creates one order.
+    let sa = login(&a, "admin@t.test");
+    let sb = login(&b, "admin@t.test");
+    let body = json!({"quote": q});
+    let ha = {
+        let (url, csrf, client, body) = (a.url.clone(), sa.csrf.clone(), sa.client.clone(), body.clone());
+        std::thread::spawn(move || {
+            json(
+                client
+                    .post(format!("{url}/api/v1/orders"))
+                    .header("x-csrf-token", csrf)
+                    .header("idempotency-key", "same")
+                    .json(&body)
+                    .send()
+                    .unwrap(),
+            )
+        })
+    };
+    let hb = {
+        let (url, csrf, client, body) = (b.url.clone(), sb.csrf.clone(), sb.client.clone(), body.clone());
+        std::thread::spawn(move || {
+            json(
+                client
+                    .post(format!("{url}/api/v1/orders"))
+                    .header("x-csrf-token", csrf)
+                    .header("idempotency-key", "same")
+                    .json(&body)
+                    .send()
+                    .unwrap(),
+            )
+        })
+    };
+    let (ra, rb) = (ha.join().unwrap(), hb.join().unwrap());
+    assert_eq!((ra.0, rb.0), (201, 201), "{ra:?} {rb:?}");
+    assert_eq!(ra.1["id"], rb.1["id"], "one order");
+    let (_, all) = json(sa.client.get(format!("{}/api/v1/orders", a.url)).send().unwrap());
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    // A catalog published through one is followed by the other.
+    let m = login(&a, "merch@t.test");
+    let mut files = serde_json::Map::new();
+    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
+    for entry in walk(std::path::Path::new(&demo)) {
+        let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
+        let mut text = std::fs::read_to_string(&entry).unwrap();
+        if rel == "brand.toml" {
+            text = text.replace("version = \"2026.11.1\"", "version = \"2027.1.1\"");
+        }
+        files.insert(rel, Value::String(text));
+    }
+    let (st, _) = json(
+        m.client
+            .post(format!("{}/api/v1/catalog/versions", a.url))
+            .header("x-csrf-token", &m.csrf)
+            .json(&json!({"files": files}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201);
+    let (st, _) = json(
+        m.client
+            .post(format!("{}/api/v1/catalog/versions/2027.1.1/publish", a.url))
+            .header("x-csrf-token", &m.csrf)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 200);
+    let start = Instant::now();
+    loop {
+        let (_, info) = json(b.get(&c, "/api/v1/catalog").send().unwrap());
+        if info["version"] == "2027.1.1" {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "server B never followed the published catalog");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

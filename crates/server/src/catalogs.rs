@@ -1,0 +1,282 @@
+//! Catalog versions as the service sees them: stored in the database (so every server agrees),
+//! compiled into an [`Engine`] once per version and cached (a version's content never changes),
+//! one of them published as the active catalog.
+
+use crate::problem::{ApiResult, Problem};
+use axum::http::StatusCode;
+use orfevre_catalog::load::{MAX_FILES, MAX_FILE_BYTES, MAX_TOTAL_BYTES};
+use orfevre_catalog::{Diagnostic, Loc, Severity, SourceSet};
+use orfevre_engine::Engine;
+use orfevre_store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::sync::{Arc, RwLock};
+
+/// The demo brand, embedded so that `orfevre serve` works from any directory.
+static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../catalogs/demo");
+
+/// The embedded demo catalog's files (examples left out, as `SourceSet::from_dir` does).
+pub fn demo_sources() -> SourceSet {
+    let mut set = SourceSet::new();
+    fn walk(d: &include_dir::Dir<'static>, set: &mut SourceSet) {
+        for f in d.files() {
+            let p = f.path().to_string_lossy().replace('\\', "/");
+            if p.ends_with(".toml") || p.ends_with(".svg") {
+                set.insert(p, f.contents().to_vec());
+            }
+        }
+        for sub in d.dirs() {
+            if sub.path() != std::path::Path::new("examples") {
+                walk(sub, set);
+            }
+        }
+    }
+    walk(&DEMO, &mut set);
+    set
+}
+
+/// The demo catalog's example designs (for tests and benchmarks of the running service).
+pub fn demo_example(name: &str) -> Option<&'static [u8]> {
+    DEMO.get_file(format!("examples/{name}")).map(|f| f.contents())
+}
+
+fn to_json(set: &SourceSet) -> ApiResult<String> {
+    let mut files = BTreeMap::new();
+    for (p, b) in &set.files {
+        let text = std::str::from_utf8(b).map_err(|_| {
+            Problem::invalid("catalog-encoding", format!("{p} is not UTF-8 text"))
+                .at(format!("/files/{p}"), "not UTF-8")
+        })?;
+        files.insert(p.clone(), text);
+    }
+    serde_json::to_string(&files).map_err(Problem::internal)
+}
+
+fn from_json(s: &str) -> anyhow::Result<SourceSet> {
+    let files: BTreeMap<String, String> = serde_json::from_str(s)?;
+    let mut set = SourceSet::new();
+    for (p, t) in files {
+        set.insert(p, t.into_bytes());
+    }
+    Ok(set)
+}
+
+/// The catalogs a server evaluates against.
+pub struct Catalogs {
+    store: Store,
+    cache: RwLock<HashMap<String, Arc<Engine>>>,
+    active: RwLock<Arc<Engine>>,
+}
+
+/// A catalog that loaded cleanly, ready to store.
+pub struct Checked {
+    pub version: String,
+    pub digest: String,
+    pub engine: Engine,
+    pub diagnostics: Vec<Diagnostic>,
+    sources: String,
+}
+
+/// Loads and checks a catalog; its diagnostics as a 422 problem when it has errors.
+pub fn check(set: &SourceSet) -> ApiResult<Checked> {
+    let loaded = orfevre_catalog::load(set);
+    match loaded.catalog {
+        Some(c) => Ok(Checked {
+            version: c.brand.version.clone(),
+            digest: c.digest.clone(),
+            sources: to_json(set)?,
+            engine: Engine::new(c),
+            diagnostics: loaded.diagnostics,
+        }),
+        None => {
+            let errors = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+            let mut p =
+                Problem::invalid("catalog-errors", format!("the catalog has {errors} error(s); nothing was stored"))
+                    .with("diagnostics", &loaded.diagnostics);
+            for d in loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+                p = p.at(format!("/files/{}", d.loc.file), format!("{}: error[{}]: {}", d.loc, d.code, d.message));
+            }
+            Err(p)
+        }
+    }
+}
+
+impl Catalogs {
+    /// Opens the catalogs, storing and publishing `initial` when the database has none yet.
+    pub async fn open(store: Store, initial: SourceSet) -> anyhow::Result<Catalogs> {
+        if store.active_catalog().await?.is_none() {
+            let c = check(&initial).map_err(|p| {
+                let lines: Vec<String> = p.errors.iter().map(|e| e.detail.clone()).collect();
+                anyhow::anyhow!("the initial catalog has errors:\n{}", lines.join("\n"))
+            })?;
+            store.put_catalog(&c.version, &c.digest, &c.sources, Some("first start")).await?;
+            // Several servers may start at once: the first to publish wins, the others follow.
+            store.setting_or_init("active_catalog", || c.version.clone()).await?;
+        }
+        let version = store.active_catalog().await?.ok_or_else(|| anyhow::anyhow!("no active catalog"))?;
+        let engine =
+            Self::load(&store, &version).await?.ok_or_else(|| anyhow::anyhow!("catalog {version} is missing"))?;
+        let engine = Arc::new(engine);
+        let mut cache = HashMap::new();
+        cache.insert(version, engine.clone());
+        Ok(Catalogs { store, cache: RwLock::new(cache), active: RwLock::new(engine) })
+    }
+
+    async fn load(store: &Store, version: &str) -> anyhow::Result<Option<Engine>> {
+        let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
+        let set = from_json(&src)?;
+        let loaded = orfevre_catalog::load(&set);
+        let c = loaded.catalog.ok_or_else(|| anyhow::anyhow!("stored catalog {version} no longer loads"))?;
+        Ok(Some(Engine::new(c)))
+    }
+
+    /// The published catalog (as last seen by [`Catalogs::refresh`]).
+    pub fn active(&self) -> Arc<Engine> {
+        self.active.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The engine of a stored version.
+    pub async fn get(&self, version: &str) -> ApiResult<Option<Arc<Engine>>> {
+        if let Some(e) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(version) {
+            return Ok(Some(e.clone()));
+        }
+        let Some(engine) = Self::load(&self.store, version).await.map_err(Problem::internal)? else { return Ok(None) };
+        let engine = Arc::new(engine);
+        self.cache.write().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), engine.clone());
+        Ok(Some(engine))
+    }
+
+    /// Follows the database's published version (another server may have published).
+    pub async fn refresh(&self) -> ApiResult<()> {
+        let Some(version) = self.store.active_catalog().await? else { return Ok(()) };
+        if self.active().catalog.brand.version != version {
+            if let Some(e) = self.get(&version).await? {
+                *self.active.write().unwrap_or_else(|e| e.into_inner()) = e;
+                tracing::info!(%version, "active catalog changed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a checked catalog; returns whether it was new.
+    pub async fn put(&self, c: Checked, by: &str) -> ApiResult<bool> {
+        let new = self.store.put_catalog(&c.version, &c.digest, &c.sources, Some(by)).await?;
+        self.cache.write().unwrap_or_else(|e| e.into_inner()).entry(c.version.clone()).or_insert(Arc::new(c.engine));
+        Ok(new)
+    }
+
+    pub async fn publish(&self, version: &str) -> ApiResult<Arc<Engine>> {
+        let Some(e) = self.get(version).await? else {
+            return Err(Problem::not_found(format!("there is no catalog version {version}")));
+        };
+        self.store.publish_catalog(version).await?;
+        *self.active.write().unwrap_or_else(|e| e.into_inner()) = e.clone();
+        Ok(e)
+    }
+}
+
+/// Reads an uploaded catalog: a tar archive (optionally gzip-compressed) or JSON
+/// `{"files": {"path": "text"}}`. Paths are made relative; a single top folder is dropped;
+/// only `.toml` and `.svg` files are kept; the catalog's size limits apply after decompression.
+pub fn read_upload(content_type: &str, body: &[u8]) -> ApiResult<SourceSet> {
+    let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut set = SourceSet::new();
+    match content_type {
+        "application/json" => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Upload {
+                files: BTreeMap<String, String>,
+            }
+            let u: Upload = crate::problem::parse_json(body)?;
+            raw.extend(u.files.into_iter().map(|(p, t)| (p, t.into_bytes())));
+        }
+        _ => {
+            let gz = content_type.contains("gzip") || body.starts_with(&[0x1f, 0x8b]);
+            let reader: Box<dyn Read> = if gz { Box::new(flate2::read::GzDecoder::new(body)) } else { Box::new(body) };
+            // The whole decompressed archive is bounded, whatever its headers claim.
+            let mut archive = tar::Archive::new(reader.take((MAX_TOTAL_BYTES + MAX_FILES * 1024) as u64));
+            let entries = archive.entries().map_err(|e| bad_archive(&e))?;
+            for entry in entries {
+                let mut entry = entry.map_err(|e| bad_archive(&e))?;
+                if !entry.header().entry_type().is_file() {
+                    continue;
+                }
+                let path = entry.path().map_err(|e| bad_archive(&e))?.to_string_lossy().into_owned();
+                if raw.len() >= MAX_FILES {
+                    return Err(Problem::invalid(
+                        "catalog-too-large",
+                        format!("the archive has more than {MAX_FILES} files"),
+                    ));
+                }
+                let size = entry.header().size().unwrap_or(0) as usize;
+                if size > MAX_FILE_BYTES {
+                    set.problems.push(
+                        Diagnostic::error(
+                            "file-too-large",
+                            Loc::file_only(&path),
+                            format!("file is {size} bytes; catalog files are limited to {MAX_FILE_BYTES} bytes"),
+                        )
+                        .hint("split it into several files: every .toml file in the directory is read"),
+                    );
+                    continue;
+                }
+                let mut bytes = Vec::with_capacity(size);
+                entry.by_ref().take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| bad_archive(&e))?;
+                raw.push((path, bytes));
+            }
+        }
+    }
+    let mut cleaned = Vec::new();
+    for (p, b) in raw {
+        let p = p.trim_start_matches("./").replace('\\', "/");
+        if p.starts_with('/') || p.split('/').any(|s| s == "..") {
+            return Err(Problem::invalid("catalog-path", format!("unsafe path {p:?} in the upload"))
+                .at(format!("/files/{p}"), "paths must be relative, without .."));
+        }
+        cleaned.push((p, b));
+    }
+    // A catalog archived with its folder (`demo/brand.toml`): drop the common top folder.
+    let top = cleaned.first().and_then(|(p, _)| p.split_once('/').map(|(t, _)| format!("{t}/")));
+    if let Some(top) = top.filter(|t| cleaned.iter().all(|(p, _)| p.starts_with(t.as_str()))) {
+        for (p, _) in &mut cleaned {
+            *p = p[top.len()..].to_string();
+        }
+    }
+    let mut total = 0usize;
+    for (p, b) in cleaned {
+        let name = p.rsplit('/').next().unwrap_or(&p);
+        if name.starts_with('.') || p.starts_with("examples/") || !(p.ends_with(".toml") || p.ends_with(".svg")) {
+            continue;
+        }
+        if b.len() > MAX_FILE_BYTES {
+            set.problems.push(Diagnostic::error(
+                "file-too-large",
+                Loc::file_only(&p),
+                format!("file is {} bytes; catalog files are limited to {MAX_FILE_BYTES} bytes", b.len()),
+            ));
+            continue;
+        }
+        total += b.len();
+        if total > MAX_TOTAL_BYTES {
+            return Err(Problem::invalid(
+                "catalog-too-large",
+                format!("the catalog exceeds {MAX_TOTAL_BYTES} bytes once unpacked"),
+            ));
+        }
+        set.insert(p, b);
+    }
+    if set.files.is_empty() {
+        return Err(Problem::invalid("catalog-empty", "the upload holds no .toml file").at("", "no catalog files"));
+    }
+    Ok(set)
+}
+
+fn bad_archive(e: &std::io::Error) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "malformed-archive",
+        "Bad request",
+        format!("the archive cannot be read: {e}"),
+    )
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations (utoipa).
+
+use crate::api;
+use crate::problem::{FieldError, Problem};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Orfèvre API", description = "Jewelry personalization: catalog, designs, quotes, orders, accounts, webhooks. \
+        Errors are RFC 9457 problem+json with the JSON pointer of each field at fault."),
+    paths(
+        api::catalog_info, api::list_bases, api::get_base, api::list_components, api::get_component,
+        api::list_versions, api::upload_catalog, api::publish_catalog,
+        api::evaluate, api::save_design, api::get_design,
+        api::create_quote, api::verify_quote,
+        api::create_order, api::list_orders, api::get_order, api::set_order_status,
+        api::register, api::login, api::whoami, api::logout, api::my_designs, api::create_staff,
+        api::create_token, api::revoke_token,
+        api::create_webhook, api::list_webhooks, api::delete_webhook, api::list_deliveries,
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "catalog", description = "The brand's catalog and its versions"),
+        (name = "designs", description = "Evaluate and save designs"),
+        (name = "orders", description = "Signed quotes and orders"),
+        (name = "accounts", description = "Shoppers, staff, sessions, API tokens"),
+        (name = "webhooks", description = "Outgoing, signed webhooks"),
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
