@@ -78,3 +78,48 @@ fn design_spell_flags_missing_letters() {
     assert_eq!(code, 1);
     assert!(err.contains("'ê': Missing — fallback: AB-E"), "{err}");
 }
+
+#[test]
+fn serve_config_file_errors_are_located() {
+    let dir = std::env::temp_dir().join(format!("orfevre-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("orfevre.toml");
+    std::fs::write(&cfg, "addr = \"127.0.0.1:0\"\nlisten = \"everywhere\"\n").unwrap();
+    let (code, _, err) = orfevre(&["serve", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}:2:1: unknown field `listen`", cfg.display())), "{err}");
+    std::fs::write(&cfg, "addr = \"nowhere\"\n").unwrap();
+    let (code, _, err) = orfevre(&["serve", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}:1:8:", cfg.display())), "{err}");
+    let (code, _, err) = orfevre(&["user", "add", "--email", "nope", "--data", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--email"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// SIGTERM: the server stops accepting, finishes what is in flight and exits 0.
+#[cfg(unix)]
+#[test]
+fn serve_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("orfevre-term-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orfevre"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data", dir.to_str().unwrap(), "--log-format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("orfevre listening on http://127.0.0.1:"), "{line}");
+    let st = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stderr);
+    // JSON logs: one object per line, the last says it stopped.
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["fields"]["message"], "stopped", "{log}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

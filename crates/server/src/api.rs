@@ -410,11 +410,17 @@ pub async fn evaluate(
     let d = design_body(req).await?;
     let e = engine_for(&s, &d).await?;
     let cur = currency_of(&e, q.currency.as_deref())?;
-    let ev = e.evaluate_in(&d, cur);
     let body = if q.choices.unwrap_or(false) {
-        serde_json::to_vec(&serde_json::json!({ "evaluation": ev, "choices": e.all_choices(&d) }))
+        // Choices evaluate every candidate (milliseconds): off the async workers, so that the
+        // cheap requests around it are not held up.
+        tokio::task::spawn_blocking(move || {
+            let ev = e.evaluate_in(&d, cur);
+            serde_json::to_vec(&serde_json::json!({ "evaluation": ev, "choices": e.all_choices(&d) }))
+        })
+        .await
+        .map_err(Problem::internal)?
     } else {
-        serde_json::to_vec(&serde_json::json!({ "evaluation": ev }))
+        serde_json::to_vec(&serde_json::json!({ "evaluation": e.evaluate_in(&d, cur) }))
     }
     .map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
