@@ -28,6 +28,21 @@ fn design_to_order(db: &Db) {
     assert_eq!(ev2["evaluation"]["price"]["currency"], "USD");
     assert!(ev2["choices"].as_array().is_some_and(|a| !a.is_empty()), "choices reported");
 
+    // One choice: the candidates for the strand's first section.
+    let body = format!(
+        r#"{{"design": {}, "choice": {{"kind": "insert", "mount": "strand", "section": 0}}}}"#,
+        String::from_utf8_lossy(&design)
+    );
+    let (st, one) = post_json(&s, &c, "/api/v1/designs/choice", body.as_bytes());
+    assert_eq!(st, 200, "{one}");
+    assert_eq!(one["choice"], ev2["choices"][0]["choice"]);
+    assert_eq!(one["candidates"], ev2["choices"][0]["candidates"], "the same verdicts as the full report");
+    let (st, p) =
+        post_json(&s, &c, "/api/v1/designs/choice", br#"{"design": {"base": 1}, "choice": {"kind": "size"}}"#);
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (422, Some("/design/base")), "{p}");
+    let (st, p) = post_json(&s, &c, "/api/v1/designs/choice", br#"{"design": {}, "choice": {"kind": "pick"}}"#);
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (422, Some("/choice/kind")), "{p}");
+
     let (st, saved) = post_json(&s, &c, "/api/v1/designs", &design);
     assert_eq!(st, 201, "{saved}");
     let hash = saved["hash"].as_str().unwrap().to_string();
@@ -392,6 +407,12 @@ fn authorization_matrix(db: &Db) {
             [401, 403, 403, 404, 404, 403, 403, 403],
         ),
         ("POST", "/api/v1/designs/evaluate".into(), Some(design.clone()), [200; 8]),
+        (
+            "POST",
+            "/api/v1/designs/choice".into(),
+            Some(format!(r#"{{"design": {design}, "choice": {{"kind": "size"}}}}"#)),
+            [200; 8],
+        ),
         ("POST", "/api/v1/designs".into(), Some(design.clone()), [200; 8]),
         ("GET", format!("/api/v1/designs/{hash}"), None, [200; 8]),
         ("POST", "/api/v1/quotes".into(), Some(json!({"design": hash}).to_string()), [201; 8]),

@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/catalog/versions", get(list_versions).post(upload_catalog))
         .route("/api/v1/catalog/versions/{version}/publish", post(publish_catalog))
         .route("/api/v1/designs/evaluate", post(evaluate))
+        .route("/api/v1/designs/choice", post(choose))
         .route("/api/v1/designs", post(save_design))
         .route("/api/v1/designs/{hash}", get(get_design))
         .route("/api/v1/quotes", post(create_quote))
@@ -423,6 +424,37 @@ pub async fn evaluate(
         serde_json::to_vec(&serde_json::json!({ "evaluation": e.evaluate_in(&d, cur) }))
     }
     .map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceRequest {
+    design: Box<serde_json::value::RawValue>,
+    choice: orfevre_engine::Choice,
+}
+
+/// The candidates of one open choice of a design — feasible or not with the reasons, and a
+/// verified repair where one exists. Body: `{"design": {…}, "choice": {"kind": "insert",
+/// "mount": "strand", "section": 0}}` (kinds: insert, station, slot, socket, param, field, size).
+#[utoipa::path(post, path = "/api/v1/designs/choice", tag = "designs",
+    request_body(content = Object, description = "{design, choice}"),
+    responses((status = 200, description = "The choice's candidates"), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn choose(State(s): S, req: Request) -> ApiResult<Response> {
+    let bytes = body_bytes(req, orfevre_engine::design::MAX_DESIGN_BYTES + 4096, &["application/json"]).await?;
+    let r: ChoiceRequest = crate::problem::parse_json(&bytes)?;
+    let d = parse_design(r.design.get().as_bytes()).map_err(|mut p| {
+        for e in &mut p.errors {
+            e.pointer = format!("/design{}", e.pointer);
+        }
+        p
+    })?;
+    let e = engine_for(&s, &d).await?;
+    let choice = r.choice;
+    let body = tokio::task::spawn_blocking(move || serde_json::to_vec(&e.choice(&d, &choice)))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
