@@ -398,6 +398,7 @@ fn authorization_matrix(db: &Db) {
         ("GET", "/api/v1/catalog/bases/moments-bracelet".into(), None, [200; 8]),
         ("GET", "/api/v1/catalog/components?family=moments".into(), None, [200; 8]),
         ("GET", "/api/v1/catalog/components/MO-CH-HEART-LOVE".into(), None, [200; 8]),
+        ("GET", "/api/v1/catalog/art/art/mo-ch-heart-love.svg".into(), None, [200; 8]),
         ("GET", "/api/v1/catalog/versions".into(), None, [401, 403, 403, 200, 200, 403, 403, 403]),
         ("POST", "/api/v1/catalog/versions".into(), Some(upload), [401, 403, 403, 422, 422, 403, 403, 403]),
         (
@@ -407,6 +408,7 @@ fn authorization_matrix(db: &Db) {
             [401, 403, 403, 404, 404, 403, 403, 403],
         ),
         ("POST", "/api/v1/designs/evaluate".into(), Some(design.clone()), [200; 8]),
+        ("POST", "/api/v1/designs/spell".into(), Some(json!({"text": "Léa"}).to_string()), [200; 8]),
         (
             "POST",
             "/api/v1/designs/choice".into(),
@@ -494,7 +496,9 @@ fn authorization_matrix(db: &Db) {
         let covered = rows.iter().any(|(_, path, _, _)| {
             let a: Vec<&str> = p.split('/').collect();
             let b: Vec<&str> = path.split('?').next().unwrap().split('/').collect();
-            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || x.starts_with('{'))
+            // `{path}` (the drawings) is a catch-all over the remaining segments.
+            let same_len = a.len() == b.len() || (p.ends_with("{path}") && b.len() >= a.len());
+            same_len && a.iter().zip(&b).all(|(x, y)| x == y || x.starts_with('{'))
         });
         assert!(covered, "{p} is not in the authorization matrix");
     }
@@ -894,6 +898,29 @@ fn operations(db: &Db) {
     assert_eq!((st, p["type"].as_str().unwrap()), (400, "urn:orfevre:problem:query"));
     let (st, _) = json(s.get(&c, "/api/v1/catalog/bases/nope").send().unwrap());
     assert_eq!(st, 404);
+    // Drawings: SVG with a script-forbidding CSP; unknown paths are 404.
+    let (_, comp) = json(s.get(&c, "/api/v1/catalog/components/MO-CH-HEART-LOVE").send().unwrap());
+    let art = comp["art"].as_str().unwrap();
+    let r = s.get(&c, &format!("/api/v1/catalog/art/{art}")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let svg = r.text().unwrap();
+    let on_disk = std::fs::read_to_string(format!("{}/../../catalogs/demo/{art}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert_eq!(svg, on_disk);
+    let (st, _) = json(s.get(&c, "/api/v1/catalog/art/art/none.svg").send().unwrap());
+    assert_eq!(st, 404);
+    // Spelling: an accented letter without its own bead is flagged with its fallback.
+    let (st, sp) = json(s.post(&c, "/api/v1/designs/spell").json(&json!({"text": "Zoé"})).send().unwrap());
+    assert_eq!(st, 200, "{sp}");
+    assert!(sp["design"]["mounts"]["strand"].is_object(), "{sp}");
+    let (st, sp2) = json(s.post(&c, "/api/v1/designs/spell").json(&json!({"text": "LEA"})).send().unwrap());
+    assert_eq!((st, sp2["issues"].as_array().map(|a| a.len())), (200, Some(0)), "{sp2}");
+    let (st, p) = json(s.post(&c, "/api/v1/designs/spell").json(&json!({"text": "x".repeat(101)})).send().unwrap());
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (422, Some("/text")));
+    let (st, p) =
+        json(s.post(&c, "/api/v1/designs/spell").json(&json!({"text": "A", "base": "solitaire-ring"})).send().unwrap());
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (422, Some("/base")));
     let (_, bases) = json(s.get(&c, "/api/v1/catalog/bases?piece=ring").send().unwrap());
     assert!(bases.as_array().unwrap().iter().all(|b| b["piece"] == "ring") && !bases.as_array().unwrap().is_empty());
 }

@@ -31,10 +31,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/catalog/bases/{id}", get(get_base))
         .route("/api/v1/catalog/components", get(list_components))
         .route("/api/v1/catalog/components/{sku}", get(get_component))
+        .route("/api/v1/catalog/art/{*path}", get(get_art))
         .route("/api/v1/catalog/versions", get(list_versions).post(upload_catalog))
         .route("/api/v1/catalog/versions/{version}/publish", post(publish_catalog))
         .route("/api/v1/designs/evaluate", post(evaluate))
         .route("/api/v1/designs/choice", post(choose))
+        .route("/api/v1/designs/spell", post(spell))
         .route("/api/v1/designs", post(save_design))
         .route("/api/v1/designs/{hash}", get(get_design))
         .route("/api/v1/quotes", post(create_quote))
@@ -247,6 +249,36 @@ pub async fn get_component(State(s): S, Path(sku): Path<String>) -> ApiResult<ax
     Ok(axum::Json(views::component(&e, c)))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ArtQuery {
+    /// Catalog version (default: the published one).
+    pub v: Option<String>,
+}
+
+/// A component's or base's SVG drawing (`art` in the catalog views), served with a CSP that
+/// forbids scripts.
+#[utoipa::path(get, path = "/api/v1/catalog/art/{path}", tag = "catalog", params(ArtQuery),
+    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem)))]
+pub async fn get_art(
+    State(s): S,
+    Path(path): Path<String>,
+    q: Result<Query<ArtQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(query_problem)?;
+    let version = q.v.unwrap_or_else(|| s.catalogs.active().catalog.brand.version.clone());
+    let svg = s.catalogs.art(&version, &path).await?.ok_or_else(|| Problem::not_found(format!("no drawing {path}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+        ],
+        axum::body::Bytes::from(svg.to_vec()),
+    )
+        .into_response())
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CatalogVersion {
     pub version: String,
@@ -456,6 +488,38 @@ pub async fn choose(State(s): S, req: Request) -> ApiResult<Response> {
         .map_err(Problem::internal)?
         .map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpellRequest {
+    /// A base with a strand of letter beads (default: name-bracelet).
+    pub base: Option<String>,
+    /// Its strand mount (default: strand).
+    pub mount: Option<String>,
+    /// The word (at most 100 characters).
+    pub text: String,
+}
+
+/// Spell a word in letter beads: the design, and every letter missing or short of stock with its
+/// fallback (never substituted silently).
+#[utoipa::path(post, path = "/api/v1/designs/spell", tag = "designs", request_body = SpellRequest,
+    responses((status = 200, description = "skus, issues and the design"), (status = 422, body = Problem)))]
+pub async fn spell(State(s): S, Json(r): Json<SpellRequest>) -> ApiResult<Response> {
+    if r.text.chars().count() > 100 {
+        return Err(
+            Problem::invalid("validation", "/text: at most 100 characters").at("/text", "at most 100 characters")
+        );
+    }
+    let e = s.catalogs.active();
+    let base = r.base.unwrap_or_else(|| "name-bracelet".into());
+    let mount = r.mount.unwrap_or_else(|| "strand".into());
+    let sp = e.spell(&base, &mount, &r.text);
+    if sp.design.is_none() {
+        return Err(Problem::invalid("validation", format!("base {base} has no strand mount {mount}"))
+            .at("/base", "no such strand of letter beads"));
+    }
+    Ok(axum::Json(sp).into_response())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

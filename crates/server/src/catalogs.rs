@@ -65,7 +65,16 @@ fn from_json(s: &str) -> anyhow::Result<SourceSet> {
 pub struct Catalogs {
     store: Store,
     cache: RwLock<HashMap<String, Arc<Engine>>>,
+    /// The SVG drawings of each cached version, by path inside the catalog.
+    art: RwLock<HashMap<String, Arc<Art>>>,
     active: RwLock<Arc<Engine>>,
+}
+
+/// A catalog version's SVG drawings, by path (`art/heart.svg`).
+pub type Art = BTreeMap<String, Arc<[u8]>>;
+
+fn art_of(set: &SourceSet) -> Art {
+    set.files.iter().filter(|(p, _)| p.ends_with(".svg")).map(|(p, b)| (p.clone(), Arc::from(b.as_slice()))).collect()
 }
 
 /// A catalog that loaded cleanly, ready to store.
@@ -75,6 +84,7 @@ pub struct Checked {
     pub engine: Engine,
     pub diagnostics: Vec<Diagnostic>,
     sources: String,
+    art: Art,
 }
 
 /// Loads and checks a catalog; its diagnostics as a 422 problem when it has errors.
@@ -85,6 +95,7 @@ pub fn check(set: &SourceSet) -> ApiResult<Checked> {
             version: c.brand.version.clone(),
             digest: c.digest.clone(),
             sources: to_json(set)?,
+            art: art_of(set),
             engine: Engine::new(c),
             diagnostics: loaded.diagnostics,
         }),
@@ -114,20 +125,29 @@ impl Catalogs {
             store.setting_or_init("active_catalog", || c.version.clone()).await?;
         }
         let version = store.active_catalog().await?.ok_or_else(|| anyhow::anyhow!("no active catalog"))?;
-        let engine =
+        let (engine, art) =
             Self::load(&store, &version).await?.ok_or_else(|| anyhow::anyhow!("catalog {version} is missing"))?;
         let engine = Arc::new(engine);
-        let mut cache = HashMap::new();
-        cache.insert(version, engine.clone());
-        Ok(Catalogs { store, cache: RwLock::new(cache), active: RwLock::new(engine) })
+        let cache = HashMap::from([(version.clone(), engine.clone())]);
+        let art = HashMap::from([(version, Arc::new(art))]);
+        Ok(Catalogs { store, cache: RwLock::new(cache), art: RwLock::new(art), active: RwLock::new(engine) })
     }
 
-    async fn load(store: &Store, version: &str) -> anyhow::Result<Option<Engine>> {
+    async fn load(store: &Store, version: &str) -> anyhow::Result<Option<(Engine, Art)>> {
         let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
         let set = from_json(&src)?;
         let loaded = orfevre_catalog::load(&set);
         let c = loaded.catalog.ok_or_else(|| anyhow::anyhow!("stored catalog {version} no longer loads"))?;
-        Ok(Some(Engine::new(c)))
+        Ok(Some((Engine::new(c), art_of(&set))))
+    }
+
+    /// A drawing of a stored version.
+    pub async fn art(&self, version: &str, path: &str) -> ApiResult<Option<Arc<[u8]>>> {
+        if self.get(version).await?.is_none() {
+            return Ok(None);
+        }
+        let art = self.art.read().unwrap_or_else(|e| e.into_inner()).get(version).cloned();
+        Ok(art.and_then(|a| a.get(path).cloned()))
     }
 
     /// The published catalog (as last seen by [`Catalogs::refresh`]).
@@ -140,8 +160,11 @@ impl Catalogs {
         if let Some(e) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(version) {
             return Ok(Some(e.clone()));
         }
-        let Some(engine) = Self::load(&self.store, version).await.map_err(Problem::internal)? else { return Ok(None) };
+        let Some((engine, art)) = Self::load(&self.store, version).await.map_err(Problem::internal)? else {
+            return Ok(None);
+        };
         let engine = Arc::new(engine);
+        self.art.write().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), Arc::new(art));
         self.cache.write().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), engine.clone());
         Ok(Some(engine))
     }
@@ -161,6 +184,7 @@ impl Catalogs {
     /// Stores a checked catalog; returns whether it was new.
     pub async fn put(&self, c: Checked, by: &str) -> ApiResult<bool> {
         let new = self.store.put_catalog(&c.version, &c.digest, &c.sources, Some(by)).await?;
+        self.art.write().unwrap_or_else(|e| e.into_inner()).entry(c.version.clone()).or_insert(Arc::new(c.art));
         self.cache.write().unwrap_or_else(|e| e.into_inner()).entry(c.version.clone()).or_insert(Arc::new(c.engine));
         Ok(new)
     }
