@@ -820,7 +820,7 @@ fn crash_keeps_acknowledged_orders(db: &Db) {
     let mut threads = Vec::new();
     for t in 0..4 {
         let (acked, url, bearer) = (acked.clone(), url.clone(), bearer.clone());
-        let qs: Vec<String> = quotes.iter().skip(t).step_by(4).cloned().collect();
+        let qs: Vec<String> = quotes.iter().enumerate().filter(|(i, _)| i % 4 == t).map(|(_, q)| q.clone()).collect();
         threads.push(std::thread::spawn(move || {
             let c = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
             for (i, q) in qs.iter().enumerate() {

@@ -193,6 +193,18 @@ pub struct Delivery {
 const ORDER_COLUMNS: &str = "id, principal, request_hash, user_id, token_id, quote_id, design_hash, catalog_version, \
      total, currency, customer, status, created_at, updated_at";
 
+const DELIVERY_SELECT: &str = "SELECT d.id, d.endpoint_id, e.url, e.secret, d.event_type, d.payload, d.attempts, \
+     d.delivered_at, d.failed_at, d.last_error FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id";
+
+fn design_of(r: &AnyRow) -> Result<DesignRow> {
+    Ok(DesignRow {
+        hash: r.try_get("hash")?,
+        catalog_version: r.try_get("catalog_version")?,
+        body: r.try_get("body")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
 fn order_of(r: &AnyRow) -> Result<Order> {
     let customer: String = r.try_get("customer")?;
     Ok(Order {
@@ -412,15 +424,7 @@ impl Store {
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(DesignRow {
-                hash: r.try_get("hash")?,
-                catalog_version: r.try_get("catalog_version")?,
-                body: r.try_get("body")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(design_of).transpose()
     }
 
     /// The designs a user saved, newest first.
@@ -432,16 +436,7 @@ impl Store {
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DesignRow {
-                    hash: r.try_get("hash")?,
-                    catalog_version: r.try_get("catalog_version")?,
-                    body: r.try_get("body")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(design_of).collect()
     }
 
     // ----- accounts -------------------------------------------------------------------------
@@ -813,12 +808,10 @@ impl Store {
     /// delivery is claimed by one server only (compare-and-set on the lease).
     pub async fn claim_deliveries(&self, limit: i64, lease: Duration) -> Result<Vec<Delivery>> {
         let now = now_ms();
-        let rows = sqlx::query(
-            "SELECT d.id, d.endpoint_id, e.url, e.secret, d.event_type, d.payload, d.attempts, d.delivered_at, \
-             d.failed_at, d.last_error FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-             WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
-             AND (d.lease_until IS NULL OR d.lease_until < $1) ORDER BY d.next_attempt_at, d.id LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "{DELIVERY_SELECT} WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1 \
+             AND (d.lease_until IS NULL OR d.lease_until < $1) ORDER BY d.next_attempt_at, d.id LIMIT $2"
+        ))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -871,11 +864,9 @@ impl Store {
 
     /// Recent deliveries to one endpoint, newest first (for the back office and tests).
     pub async fn deliveries(&self, endpoint_id: &str) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(
-            "SELECT d.id, d.endpoint_id, e.url, e.secret, d.event_type, d.payload, d.attempts, d.delivered_at, \
-             d.failed_at, d.last_error FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-             WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id LIMIT 200",
-        )
+        let rows = sqlx::query(&format!(
+            "{DELIVERY_SELECT} WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC, d.id LIMIT 200"
+        ))
         .bind(endpoint_id)
         .fetch_all(&self.pool)
         .await?;
