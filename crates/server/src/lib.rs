@@ -126,8 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics_text))
-        .route("/", axum::routing::get(index))
-        .fallback(|| async { problem::Problem::not_found("no such endpoint; see /api/v1/openapi.json") })
+        .fallback(web)
         .method_not_allowed_fallback(|| async {
             problem::Problem::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -149,17 +148,37 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn index(State(s): State<Arc<AppState>>) -> axum::response::Html<String> {
-    let b = &s.catalogs.active().catalog.brand;
-    axum::response::Html(format!(
-        "<!doctype html><meta charset=utf-8><title>{name} — Orfèvre</title>\
-         <h1>{name}</h1><p>Orfèvre is serving catalog {version}.</p>\
-         <ul><li><a href=\"/api/v1/catalog\">/api/v1/catalog</a></li>\
-         <li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (the API)</li>\
-         <li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>, <a href=\"/metrics\">/metrics</a></li></ul>",
-        name = b.name,
-        version = b.version
-    ))
+/// The web UI, built by build.rs from `web/` and embedded.
+static WEB: include_dir::Dir<'static> = include_dir::include_dir!("$OUT_DIR/web");
+
+/// Files of the web UI; any other GET outside the API gets the app's page (it routes on the
+/// client: `/b/{base}`, `/d/{hash}`, `/account`, `/admin`). Unknown API paths are problems.
+async fn web(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    use axum::http::header;
+    let path = uri.path().trim_start_matches('/');
+    if path.starts_with("api/") || !(method == axum::http::Method::GET || method == axum::http::Method::HEAD) {
+        return problem::Problem::not_found("no such endpoint; see /api/v1/openapi.json").into_response();
+    }
+    let (file, found) = match WEB.get_file(path) {
+        Some(f) if !path.is_empty() => (f, true),
+        _ => match WEB.get_file("index.html") {
+            Some(f) => (f, false),
+            None => return problem::Problem::not_found("the web UI is not built in").into_response(),
+        },
+    };
+    let ext = file.path().extension().and_then(|e| e.to_str()).unwrap_or("");
+    let mime = match ext {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        "png" => "image/png",
+        _ => "application/octet-stream",
+    };
+    // Hashed assets never change; pages and embed.js must be revalidated.
+    let cache = if found && path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache)], file.contents()).into_response()
 }
 
 async fn readyz(State(s): State<Arc<AppState>>) -> Response {

@@ -1,0 +1,179 @@
+// Browser tests of the web UI in real headless Chromium (playwright-core, Debian's /usr/bin/chromium).
+// Run by crates/orfevre/tests/browser.rs: node e2e/configurator.mjs BASE_URL SCREENSHOT_DIR ADMIN_EMAIL PASSWORD
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const [url, shots, adminEmail, password] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const failures = [];
+async function check(name, f) {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+  const page = await ctx.newPage();
+  try {
+    await f(page, ctx);
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${e.stack ?? e}`);
+  } finally {
+    await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }).catch(() => {});
+    await ctx.close();
+  }
+}
+const assert = (c, m) => { if (!c) throw new Error(m); };
+const total = (page) => page.locator('orfevre-configurator output[data-testid=total]').textContent();
+async function settled(page) { await page.waitForLoadState('networkidle'); }
+
+await check('storefront', async (page) => {
+  await page.goto(url);
+  await page.getByRole('link', { name: /Moments/ }).first().waitFor();
+  const cards = await page.locator('.grid li').count();
+  assert(cards >= 10, `storefront shows the bases (${cards})`);
+});
+
+await check('compose-price-changes', async (page) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  const before = await total(page);
+  await page.locator('button.cand').first().click();
+  await page.waitForFunction((b) => document.querySelector('orfevre-configurator').shadowRoot
+    .querySelector('output[data-testid=total]')?.textContent !== b, before);
+  const after = await total(page);
+  assert(after !== before, `price follows: ${before} → ${after}`);
+  assert(await page.locator('g.item').count() === 1, 'the charm is on the preview');
+});
+
+await check('capacity-repair', async (page) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  for (let i = 0; i < 40 && (await page.locator('button.fix').count()) === 0; i++) {
+    const n = await page.locator('g.item').count();
+    await page.locator('button.cand').first().click();
+    await page.waitForFunction((n) => document.querySelector('orfevre-configurator').shadowRoot.querySelectorAll('g.item').length > n, n);
+    await settled(page);
+  }
+  const fix = page.locator('button.fix').first();
+  assert(await fix.count() === 1, 'a full section offers a repair');
+  const items = await page.locator('g.item').count();
+  const size = await page.locator('select[data-size]').inputValue();
+  await fix.click();
+  await settled(page);
+  const after = await page.locator('g.item').count();
+  const sizeAfter = await page.locator('select[data-size]').inputValue();
+  assert(after >= items || sizeAfter !== size, 'the repair was applied and the candidate added');
+  assert(await page.locator('.ok').count() === 1, 'the repaired design is valid');
+});
+
+await check('spell-accented-name', async (page) => {
+  await page.goto(`${url}/b/name-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  await page.getByLabel('Type a name').fill('Zoë');
+  await page.getByRole('button', { name: 'Spell it' }).click();
+  await page.locator('.spell-issues li').waitFor();
+  await page.locator('g.item').nth(1).waitFor();
+  const text = await page.locator('.spell-issues').textContent();
+  assert(text.includes('ë') && text.includes('AB-E'), `the missing accent is flagged with its fallback: ${text}`);
+  assert(await page.locator('g.item').count() >= 2, 'the other letters are on the strand');
+});
+
+let shared;
+await check('save-and-share', async (page, ctx) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  await page.locator('button.cand').nth(1).click();
+  await settled(page);
+  const price = await total(page);
+  await page.getByRole('button', { name: 'Save & share' }).click();
+  shared = await page.locator('a[data-share]').getAttribute('href');
+  assert(/\/d\/[0-9a-f]{64}$/.test(shared), `share link ${shared}`);
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto(shared);
+  await p2.locator('output[data-testid=total]').waitFor();
+  assert(await total(p2) === price, 'the shared link opens the same design');
+  assert(await p2.locator('g.item').count() === await page.locator('g.item').count(), 'same charms');
+  await other.close();
+  void ctx;
+});
+
+let orderId;
+await check('order-to-back-office', async (page) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  await page.locator('button.cand').first().click();
+  await settled(page);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.locator('#order form.auth').waitFor();
+  await page.getByLabel('Email').fill(`shopper-${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#order p', { hasText: '@example.com' }).waitFor();
+  await page.getByRole('button', { name: /Place order/ }).click();
+  orderId = await page.locator('[data-order]').textContent();
+  assert(/^ord_/.test(orderId), `order placed: ${orderId}`);
+  const staff = await browser.newContext();
+  const p2 = await staff.newPage();
+  await p2.goto(`${url}/admin`);
+  await p2.getByLabel('Email').fill(adminEmail);
+  await p2.getByLabel('Password').fill(password);
+  await p2.getByRole('button', { name: 'Sign in' }).click();
+  await p2.locator(`tr[data-order="${orderId}"]`).waitFor();
+  await p2.locator(`tr[data-order="${orderId}"] button[data-to="in_production"]`).click();
+  await p2.locator(`tr[data-order="${orderId}"] td:nth-child(2)`, { hasText: 'in_production' }).waitFor();
+  await staff.close();
+});
+
+await check('keyboard-only', async (page) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  const focusedClass = () => page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el?.getAttribute('class') ?? el?.tagName;
+  });
+  let found = false;
+  for (let i = 0; i < 80 && !found; i++) { await page.keyboard.press('Tab'); found = (await focusedClass()) === 'cand'; }
+  assert(found, 'a candidate is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('g.item').first().waitFor();
+  await page.locator('button.cand').nth(2).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('orfevre-configurator').shadowRoot.querySelectorAll('g.item').length === 2);
+  const first = await page.locator('.placed li').first().textContent();
+  await page.locator('g.item').first().focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((f) => document.querySelector('orfevre-configurator').shadowRoot.querySelector('.placed li').textContent !== f, first);
+  await page.locator('g.item').first().focus();
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => document.querySelector('orfevre-configurator').shadowRoot.querySelectorAll('g.item').length === 1);
+});
+
+await check('mobile-no-horizontal-scroll-and-axe', async (page) => {
+  for (const path of ['/', '/b/moments-bracelet', '/b/name-bracelet']) {
+    await page.goto(url + path);
+    await settled(page);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert(w <= 390, `${path}: page is ${w}px wide at 390px`);
+    await page.addScriptTag({ content: axeSource });
+    const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert(bad.length === 0, `${path}: axe: ${bad.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}`);
+  }
+});
+
+await check('embedded-component', async (page) => {
+  await page.goto(`${url}/embed-demo.html`);
+  await page.locator('orfevre-configurator output[data-testid=total]').waitFor();
+  assert((await page.locator('body > header').textContent()).includes('not Orfèvre'), 'host page');
+});
+
+await browser.close();
+if (failures.length) { console.log(`${failures.length} failed: ${failures.join(', ')}`); process.exit(1); }
+console.log('all browser checks passed');

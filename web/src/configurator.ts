@@ -1,0 +1,341 @@
+// <orfevre-configurator base="…" api="…" design="…">: the customization bar, as a web component a
+// brand can drop into its own shop page. Shadow DOM keeps the shop's styles out.
+import { Api, ApiError } from './api';
+import type { BaseView, Candidate, Choice, ChoiceReport, ComponentView, Design, Evaluation, Spelling } from './api';
+import { applyChoice, applyEdit, clone, History, move } from './design';
+import { grams, money, t } from './i18n';
+import css from './style.css?inline';
+
+const mm = (s: string | null | undefined) => Number(s ?? 0);
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class Configurator extends HTMLElement {
+  api = new Api();
+  base!: BaseView;
+  comps = new Map<string, ComponentView>();
+  history!: History;
+  ev?: Evaluation;
+  place: Choice = { kind: 'size' };
+  report?: ChoiceReport;
+  selected?: { mount: string; section: number; index: number };
+  catalog = { id: '', version: '' };
+  currency?: string;
+  message = '';
+  spellIssues: Spelling['issues'] = [];
+  private seq = 0;
+
+  static get observedAttributes() { return ['base', 'design']; }
+
+  async connectedCallback() {
+    this.api = new Api(this.getAttribute('api') ?? '');
+    if (!this.shadowRoot) this.attachShadow({ mode: 'open' });
+    this.shadowRoot!.innerHTML = `<style>${css}</style><p>${t('loading')}</p>`;
+    try {
+      await this.load();
+    } catch (e) {
+      this.shadowRoot!.innerHTML = `<style>${css}</style><p role="alert">${esc(String((e as Error).message))}</p>`;
+    }
+  }
+
+  private async load() {
+    const info = await this.api.get<{ id: string; version: string; currencies: string[] }>('/api/v1/catalog');
+    this.catalog = { id: info.id, version: info.version };
+    let design: Design | undefined;
+    const hash = this.getAttribute('design');
+    if (hash) design = (await this.api.get<{ design: Design }>(`/api/v1/designs/${hash}`)).design;
+    const baseId = design?.base ?? this.getAttribute('base') ?? '';
+    this.base = await this.api.get<BaseView>(`/api/v1/catalog/bases/${encodeURIComponent(baseId)}`);
+    for (const m of this.base.mounts.filter((m) => m.kind !== 'parametric')) {
+      const page = await this.api.get<{ items: ComponentView[] }>(
+        `/api/v1/catalog/components?base=${encodeURIComponent(this.base.id)}&mount=${encodeURIComponent(m.id)}&limit=500`);
+      for (const c of page.items) this.comps.set(c.sku, c);
+    }
+    design ??= this.emptyDesign();
+    design.mounts ??= {};
+    design.fields ??= {};
+    this.history = new History(design);
+    const strand = this.base.mounts.find((m) => m.kind === 'strand');
+    this.place = strand ? { kind: 'insert', mount: strand.id, section: 0 } : this.places()[0] ?? { kind: 'size' };
+    await this.refresh();
+  }
+
+  private emptyDesign(): Design {
+    const d: Design = { catalog: this.catalog, base: this.base.id, size: this.base.default_size ?? undefined, mounts: {}, fields: {} };
+    for (const m of this.base.mounts) {
+      if (m.kind === 'strand') d.mounts[m.id] = { sections: Array.from({ length: m.sections ?? 1 }, () => []) };
+      if (m.kind === 'container') d.mounts[m.id] = { items: [] };
+    }
+    return d;
+  }
+
+  /** Every place the shopper can choose at, for the place picker. */
+  places(): Choice[] {
+    const out: Choice[] = [];
+    for (const m of this.base.mounts) {
+      if (m.kind === 'strand') for (let s = 0; s < (m.sections ?? 1); s++) out.push({ kind: 'insert', mount: m.id, section: s });
+      if (m.kind === 'container') out.push({ kind: 'insert', mount: m.id, section: 0 });
+      if (m.kind === 'slots') out.push({ kind: 'slot', mount: m.id, index: 0 });
+      if (m.kind === 'socket') out.push({ kind: 'socket', mount: m.id });
+      if (m.kind === 'parametric') for (const p of m.params) out.push({ kind: 'param', mount: m.id, param: p });
+    }
+    for (const f of this.base.fields) if (f.kind === 'choice' || f.kind === 'colour') out.push({ kind: 'field', field: f.id });
+    return out;
+  }
+
+  private placeLabel(c: Choice): string {
+    switch (c.kind) {
+      case 'insert': return this.base.mounts.find((m) => m.id === c.mount)?.kind === 'strand' ? `${t('section')} ${c.section + 1}` : c.mount;
+      case 'station': return `${t('station')} ${c.index + 1}`;
+      case 'slot': return `${c.mount} ${c.index + 1}`;
+      case 'socket': return c.mount;
+      case 'param': return c.param.replace('_mm', ' (mm)');
+      case 'field': return this.base.fields.find((f) => f.id === c.field)?.label ?? c.field;
+      case 'size': return t('size');
+    }
+  }
+
+  /** Re-evaluates the design and the candidates of the current place (stale answers dropped). */
+  async refresh() {
+    const seq = ++this.seq;
+    const d = this.history.current;
+    const cur = this.currency ? `?currency=${this.currency}` : '';
+    const [ev, report] = await Promise.all([
+      this.api.post<{ evaluation: Evaluation }>(`/api/v1/designs/evaluate${cur}`, d),
+      this.api.post<ChoiceReport>('/api/v1/designs/choice', { design: d, choice: this.place }),
+    ]);
+    if (seq !== this.seq) return;
+    this.ev = ev.evaluation;
+    this.report = report;
+    this.render();
+    this.dispatchEvent(new CustomEvent('orfevre-change', { detail: { design: d, evaluation: this.ev }, bubbles: true, composed: true }));
+  }
+
+  private change(f: (d: Design) => void) {
+    const next = clone(this.history.current);
+    f(next);
+    this.history.push(next);
+    this.message = '';
+    void this.refresh();
+  }
+
+  choose(option: string, repair?: Candidate['repair']) {
+    this.change((d) => {
+      for (const e of repair?.edits ?? []) applyEdit(d, e);
+      applyChoice(d, this.place, option);
+    });
+  }
+
+  private strandSvg(): string {
+    const strand = this.base.mounts.find((m) => m.kind === 'strand');
+    if (!strand) return '';
+    const md = this.history.current.mounts[strand.id] ?? {};
+    const size = this.base.sizes.find((s) => s.id === (this.history.current.size ?? this.base.default_size));
+    const length = mm(size?.length) || 180;
+    const sections = md.sections ?? [];
+    const per = length / Math.max(1, sections.length);
+    const h = 24;
+    let x = 0;
+    let parts = `<line x1="0" y1="${h / 2}" x2="${length}" y2="${h / 2}" class="cord"/>`;
+    sections.forEach((skus, s) => {
+      const start = s * per;
+      x = start + 1;
+      parts += `<rect class="section${this.place.kind === 'insert' && this.place.section === s ? ' active' : ''}" x="${start}" y="1" width="${per}" height="${h - 2}" rx="3" data-section="${s}"/>`;
+      skus.forEach((sku, i) => {
+        const c = this.comps.get(sku);
+        const w = mm(c?.width) || 8;
+        const sel = this.selected && this.selected.section === s && this.selected.index === i;
+        parts += `<g class="item${sel ? ' selected' : ''}" tabindex="0" role="button" data-section="${s}" data-index="${i}"
+          aria-label="${esc(c?.name ?? sku)}, ${t('section')} ${s + 1}, ${i + 1}">
+          <rect x="${x}" y="${(h - w) / 2}" width="${w}" height="${w}" rx="2" class="bead"/>
+          ${c?.art ? `<image href="${this.api.art(c.art)}" x="${x}" y="${(h - w) / 2}" width="${w}" height="${w}"/>` : ''}
+          ${c?.glyph ? `<text x="${x + w / 2}" y="${h / 2 + 2}" text-anchor="middle" font-size="${w * 0.6}">${esc(c.glyph)}</text>` : ''}</g>`;
+        x += w;
+      });
+      if (s < sections.length - 1) parts += `<circle class="station" cx="${start + per}" cy="${h / 2}" r="2"/>`;
+    });
+    return `<figure class="preview"><svg viewBox="-2 -2 ${length + 4} ${h + 4}" role="img" aria-label="${t('preview')}: ${length} mm">${parts}</svg>
+      <figcaption>${t('preview')} — ${length} mm</figcaption></figure>`;
+  }
+
+  private placedList(): string {
+    const strand = this.base.mounts.find((m) => m.kind === 'strand');
+    if (!strand) return '';
+    const sections = this.history.current.mounts[strand.id]?.sections ?? [];
+    const items = sections.flatMap((skus, s) => skus.map((sku, i) => ({ sku, s, i })));
+    if (!items.length) return `<p class="empty">${t('empty')}</p>`;
+    return `<ol class="placed" aria-label="${t('placed')}">${items.map(({ sku, s, i }) => {
+      const name = esc(this.comps.get(sku)?.name ?? sku);
+      return `<li>${name} <small>${t('section')} ${s + 1}</small>
+        <button data-act="left" data-s="${s}" data-i="${i}" aria-label="${t('moveLeft')}: ${name}">◀</button>
+        <button data-act="right" data-s="${s}" data-i="${i}" aria-label="${t('moveRight')}: ${name}">▶</button>
+        <button data-act="remove" data-s="${s}" data-i="${i}" aria-label="${t('remove')}: ${name}">✕</button></li>`;
+    }).join('')}</ol>`;
+  }
+
+  private candidates(): string {
+    const r = this.report;
+    if (!r) return '';
+    const label = (opt: string) => this.comps.get(opt)?.name ?? this.base.sizes.find((s) => s.id === opt)?.label ?? opt;
+    return `<ul class="candidates" aria-label="${t('candidates')}: ${esc(r.label)}">${r.candidates.map((c, k) => {
+      const comp = this.comps.get(c.option);
+      const img = comp?.art ? `<img src="${this.api.art(comp.art)}" alt="" width="48" height="48" loading="lazy">` : '';
+      const price = comp ? `<span class="price">${money(comp.price)}</span>` : '';
+      if (c.feasible) {
+        return `<li><button class="cand" data-k="${k}" draggable="true">${img}<span>${esc(label(c.option))}</span>${price}</button></li>`;
+      }
+      const fix = c.repair ? `<button class="fix" data-k="${k}">${t('fix')}: ${esc(c.repair.description)}</button>` : '';
+      return `<li class="infeasible">${img}<span>${esc(label(c.option))}</span>${price}
+        <small>${t('notAvailable')}: ${esc(c.reasons?.[0] ?? '')}</small>${fix}</li>`;
+    }).join('')}</ul>`;
+  }
+
+  private summary(): string {
+    const ev = this.ev;
+    if (!ev) return '';
+    const lines = ev.price.lines.map((l) => `<tr><td>${l.qty} × ${esc(l.label)}</td><td>${money(l.amount)}</td></tr>`).join('');
+    const problems = ev.valid ? `<p class="ok">✓ ${t('valid')}</p>` :
+      `<div role="alert" class="problems"><strong>${t('problems')}</strong><ul>${ev.violations.map((v) => `<li>${esc(v.message)}</li>`).join('')}</ul></div>`;
+    return `<section class="summary" aria-live="polite"><h3>${t('price')}</h3><table>${lines}</table>
+      <p class="total"><span>${t('total')}</span> <output data-testid="total">${money(ev.price.total)}</output></p>
+      <p>${t('weight')}: ${grams(ev.weight)} · ${t('leadTime')} ${ev.lead_time_days} ${t('days')}</p>${problems}</section>`;
+  }
+
+  private fields(): string {
+    const d = this.history.current;
+    return this.base.fields.filter((f) => f.kind === 'engraving' || f.kind === 'text').map((f) => {
+      const v = esc(d.fields[f.id]?.text ?? '');
+      const fonts = f.fonts.length ? `<select data-font="${f.id}" aria-label="${esc(f.label)} font">${f.fonts.map((x) =>
+        `<option ${d.fields[f.id]?.font === x ? 'selected' : ''}>${x}</option>`).join('')}</select>` : '';
+      return `<label class="field">${esc(f.label)} <input data-field="${f.id}" value="${v}" maxlength="${f.max_length ?? 100}">${fonts}</label>
+        ${f.kind === 'engraving' && v ? `<p class="engrave-preview engrave-${esc(d.fields[f.id]?.font ?? f.fonts[0] ?? '')}" aria-hidden="true">${v}</p>` : ''}`;
+    }).join('');
+  }
+
+  private speller(): string {
+    const letters = [...this.comps.values()].some((c) => c.kind === 'letter-bead');
+    if (!letters) return '';
+    return `<form class="spell"><label>${t('spellLabel')} <input name="word" autocomplete="off" maxlength="100"></label>
+      <button>${t('spell')}</button></form><div class="spell-issues" aria-live="polite">${this.spellIssues.length ? `<strong>${t('lettersToResolve')}</strong><ul>${this.spellIssues.map((i) =>
+        `<li>“${esc(i.character)}”: ${i.problem === 'missing' ? t('missing') : t('outOfStock')}${i.alternatives.length ? ` — ${t('useFallback')} ${esc(i.alternatives.join(', '))}` : ''}</li>`).join('')}</ul>` : ''}</div>`;
+  }
+
+  render() {
+    const root = this.shadowRoot!;
+    const d = this.history.current;
+    const sizes = this.base.sizes.length > 1 ? `<label>${t('size')} <select data-size>${this.base.sizes.map((s) =>
+      `<option value="${s.id}" ${s.id === (d.size ?? this.base.default_size) ? 'selected' : ''}>${esc(s.label)}</option>`).join('')}</select></label>
+      <label class="wrist">${t('wristHelper')} <input data-wrist type="number" min="12" max="25" step="0.5" inputmode="decimal"></label>
+      <small>${t('wristHint')}</small>` : '';
+    const places = this.places();
+    const placeTabs = places.length > 1 ? `<div role="tablist" class="places">${places.map((p, k) =>
+      `<button role="tab" data-place="${k}" aria-selected="${JSON.stringify(p) === JSON.stringify(this.place)}">${esc(this.placeLabel(p))}</button>`).join('')}</div>` : '';
+    root.innerHTML = `<style>${css}</style>
+      <article class="configurator">
+        <header><h2>${esc(this.base.name)}</h2></header>
+        ${this.strandSvg()}
+        <div class="controls">${sizes}</div>
+        ${this.speller()}
+        ${this.placedList()}
+        ${this.fields()}
+        ${placeTabs}
+        ${this.candidates()}
+        ${this.summary()}
+        <div class="actions">
+          <button data-undo ${this.history.canUndo ? '' : 'disabled'}>${t('undo')}</button>
+          <button data-redo ${this.history.canRedo ? '' : 'disabled'}>${t('redo')}</button>
+          <button data-save>${t('save')}</button>
+          <button data-cart class="primary" ${this.ev?.valid ? '' : 'disabled'}>${t('addToCart')}</button>
+        </div>
+        <div class="message" aria-live="polite">${this.message}</div>
+      </article>`;
+    this.wire(root, places);
+  }
+
+  private wire(root: ShadowRoot, places: Choice[]) {
+    const q = <T extends Element>(s: string) => Array.from(root.querySelectorAll<T>(s));
+    q<HTMLButtonElement>('button.cand').forEach((b) => {
+      b.onclick = () => this.choose(this.report!.candidates[Number(b.dataset.k)].option);
+      b.ondragstart = (e) => e.dataTransfer?.setData('text/plain', b.dataset.k!);
+    });
+    q<HTMLButtonElement>('button.fix').forEach((b) => {
+      const c = this.report!.candidates[Number(b.dataset.k)];
+      b.onclick = () => this.choose(c.option, c.repair);
+    });
+    q<SVGRectElement>('rect.section').forEach((r) => {
+      r.addEventListener('dragover', (e) => e.preventDefault());
+      r.addEventListener('drop', (e) => {
+        e.preventDefault();
+        const k = Number(e.dataTransfer?.getData('text/plain'));
+        const opt = this.report?.candidates[k];
+        if (opt?.feasible) this.choose(opt.option);
+      });
+    });
+    q<HTMLButtonElement>('button[data-place]').forEach((b) => {
+      b.onclick = () => { this.place = places[Number(b.dataset.place)]; void this.refresh(); };
+    });
+    q<HTMLButtonElement>('.placed button').forEach((b) => {
+      b.onclick = () => {
+        const s = Number(b.dataset.s), i = Number(b.dataset.i);
+        const strand = this.base.mounts.find((m) => m.kind === 'strand')!.id;
+        if (b.dataset.act === 'remove') this.change((d) => applyEdit(d, { op: 'remove', mount: strand, section: s, index: i }));
+        else this.change((d) => { move(d, strand, s, i, b.dataset.act === 'left' ? -1 : 1); });
+      };
+    });
+    q<SVGGElement>('g.item').forEach((g) => {
+      g.addEventListener('keydown', (e) => {
+        const s = Number(g.dataset.section), i = Number(g.dataset.index);
+        const strand = this.base.mounts.find((m) => m.kind === 'strand')!.id;
+        if (e.key === 'Delete' || e.key === 'Backspace') this.change((d) => applyEdit(d, { op: 'remove', mount: strand, section: s, index: i }));
+        if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+          this.selected = { mount: strand, section: s, index: i + (e.key === 'ArrowLeft' ? -1 : 1) };
+          this.change((d) => { move(d, strand, s, i, e.key === 'ArrowLeft' ? -1 : 1); });
+        }
+      });
+    });
+    q<HTMLSelectElement>('select[data-size]').forEach((sel) => { sel.onchange = () => this.change((d) => { d.size = sel.value; }); });
+    q<HTMLInputElement>('input[data-wrist]').forEach((inp) => {
+      inp.onchange = () => {
+        // Bracelet length = wrist + 1.5–2 cm (domain.md): the smallest size at least wrist + 1.5 cm.
+        const want = Number(inp.value) * 10 + 15;
+        const fit = this.base.sizes.filter((s) => mm(s.length) >= want).sort((a, b) => mm(a.length) - mm(b.length))[0];
+        if (fit) this.change((d) => { d.size = fit.id; });
+      };
+    });
+    q<HTMLInputElement>('input[data-field]').forEach((inp) => {
+      inp.onchange = () => this.change((d) => { (d.fields[inp.dataset.field!] ??= {}).text = inp.value; });
+    });
+    q<HTMLSelectElement>('select[data-font]').forEach((sel) => {
+      sel.onchange = () => this.change((d) => { (d.fields[sel.dataset.font!] ??= {}).font = sel.value; });
+    });
+    q<HTMLFormElement>('form.spell').forEach((f) => {
+      f.onsubmit = async (e) => {
+        e.preventDefault();
+        const word = (f.elements.namedItem('word') as HTMLInputElement).value;
+        const sp = await this.api.post<Spelling>('/api/v1/designs/spell', { base: this.base.id, text: word });
+        this.spellIssues = sp.issues;
+        if (sp.design) this.change((d) => { d.mounts = sp.design!.mounts; });
+      };
+    });
+    root.querySelector<HTMLButtonElement>('[data-undo]')!.onclick = () => { if (this.history.undo()) void this.refresh(); };
+    root.querySelector<HTMLButtonElement>('[data-redo]')!.onclick = () => { if (this.history.redo()) void this.refresh(); };
+    root.querySelector<HTMLButtonElement>('[data-save]')!.onclick = async () => {
+      const saved = await this.api.post<{ hash: string; share_url: string }>('/api/v1/designs', this.history.current);
+      this.message = `${t('saved')} <a href="${esc(saved.share_url)}" data-share>${esc(saved.share_url)}</a>`;
+      this.render();
+    };
+    root.querySelector<HTMLButtonElement>('[data-cart]')!.onclick = async () => {
+      try {
+        const saved = await this.api.post<{ hash: string }>('/api/v1/designs', this.history.current);
+        const q = await this.api.post<{ quote: string; claims: { total: string; currency: string } }>('/api/v1/quotes',
+          { design: saved.hash, currency: this.currency });
+        this.dispatchEvent(new CustomEvent('orfevre-add-to-cart', { detail: q, bubbles: true, composed: true }));
+        this.message = `${t('quoteReady')} ${money({ amount: q.claims.total, currency: q.claims.currency })}`;
+      } catch (e) {
+        this.message = esc(e instanceof ApiError ? e.message : String(e));
+      }
+      this.render();
+    };
+  }
+}
+
+if (!customElements.get('orfevre-configurator')) customElements.define('orfevre-configurator', Configurator);

@@ -1,0 +1,49 @@
+// English and French; currency and numbers formatted by locale.
+
+const en = {
+  shop: 'Shop', account: 'My account', backoffice: 'Back office', from: 'from', customise: 'Personalise',
+  size: 'Size', wristHelper: 'Wrist (cm)', wristHint: 'Bracelet length = wrist + 1.5–2 cm of ease',
+  suggested: 'Suggested size', section: 'Section', station: 'Clip', add: 'Add', remove: 'Remove',
+  moveLeft: 'Move left', moveRight: 'Move right', notAvailable: 'Not available', fix: 'Fix',
+  price: 'Price', total: 'Total', weight: 'Weight', leadTime: 'Made in', days: 'days',
+  undo: 'Undo', redo: 'Redo', save: 'Save & share', saved: 'Saved — share this link:', copy: 'Copy',
+  addToCart: 'Add to cart', quoteReady: 'In your cart at', placeOrder: 'Place order (demo — no payment)',
+  ordered: 'Order placed', signIn: 'Sign in', register: 'Create account', email: 'Email', password: 'Password',
+  signOut: 'Sign out', myDesigns: 'My designs', myOrders: 'My orders', problems: 'To fix before ordering',
+  valid: 'Ready to make', spellLabel: 'Type a name', spell: 'Spell it', engraving: 'Engraving',
+  preview: 'Preview of your piece', placed: 'On your piece', empty: 'Nothing yet — add a charm below',
+  candidates: 'Choose', orders: 'Orders', status: 'Status', demo: 'Demo shop: orders wait for payment; staff move them on.',
+  language: 'Language', currency: 'Currency', choose: 'Choose', loading: 'Loading…', useFallback: 'Use',
+  outOfStock: 'out of stock', missing: 'no bead for this letter', lettersToResolve: 'Letters to resolve',
+};
+type Key = keyof typeof en;
+const fr: Record<Key, string> = {
+  shop: 'Boutique', account: 'Mon compte', backoffice: 'Back-office', from: 'à partir de', customise: 'Personnaliser',
+  size: 'Taille', wristHelper: 'Poignet (cm)', wristHint: 'Longueur du bracelet = poignet + 1,5 à 2 cm d’aisance',
+  suggested: 'Taille conseillée', section: 'Section', station: 'Clip', add: 'Ajouter', remove: 'Retirer',
+  moveLeft: 'Déplacer à gauche', moveRight: 'Déplacer à droite', notAvailable: 'Indisponible', fix: 'Corriger',
+  price: 'Prix', total: 'Total', weight: 'Poids', leadTime: 'Fabriqué en', days: 'jours',
+  undo: 'Annuler', redo: 'Rétablir', save: 'Enregistrer et partager', saved: 'Enregistré — partagez ce lien :', copy: 'Copier',
+  addToCart: 'Ajouter au panier', quoteReady: 'Dans votre panier à', placeOrder: 'Commander (démo — sans paiement)',
+  ordered: 'Commande passée', signIn: 'Se connecter', register: 'Créer un compte', email: 'E-mail', password: 'Mot de passe',
+  signOut: 'Se déconnecter', myDesigns: 'Mes créations', myOrders: 'Mes commandes', problems: 'À corriger avant de commander',
+  valid: 'Prêt à fabriquer', spellLabel: 'Tapez un prénom', spell: 'Composer', engraving: 'Gravure',
+  preview: 'Aperçu de votre bijou', placed: 'Sur votre bijou', empty: 'Rien pour l’instant — ajoutez un charm ci-dessous',
+  candidates: 'Choisir', orders: 'Commandes', status: 'Statut', demo: 'Boutique de démo : les commandes attendent le paiement ; l’atelier les fait avancer.',
+  language: 'Langue', currency: 'Devise', choose: 'Choisir', loading: 'Chargement…', useFallback: 'Utiliser',
+  outOfStock: 'épuisé', missing: 'pas de perle pour cette lettre', lettersToResolve: 'Lettres à résoudre',
+};
+
+let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||
+  (navigator.language?.startsWith('fr') ? 'fr' : 'en');
+
+export function getLang() { return lang; }
+export function setLang(l: 'en' | 'fr') { lang = l; localStorage.setItem('orfevre-lang', l); document.documentElement.lang = l; }
+export function t(k: Key): string { return (lang === 'fr' ? fr : en)[k]; }
+export function money(m: { amount: string; currency: string } | undefined): string {
+  if (!m) return '';
+  return new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency: m.currency }).format(Number(m.amount));
+}
+export function grams(g: string): string {
+  return `${new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 2 }).format(Number(g))} g`;
+}

@@ -1,0 +1,130 @@
+// The app: storefront, configurator pages, shared designs, account area and back office.
+import './configurator';
+import { Api, ApiError } from './api';
+import type { BaseView } from './api';
+import { getLang, money, setLang, t } from './i18n';
+import css from './style.css?inline';
+
+const api = new Api();
+const app = document.getElementById('app')!;
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+document.head.insertAdjacentHTML('beforeend', `<style>${css}
+  header.top { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; padding: .5rem .75rem; border-bottom: 1px solid var(--line); background: #fff; }
+  header.top nav { display: flex; gap: .75rem; flex-wrap: wrap; }
+  header.top a { color: var(--ink); }
+  main { padding: .75rem; max-width: 1000px; margin: 0 auto; }
+  .grid { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: .75rem; }
+  .grid a { display: grid; gap: .3rem; padding: .75rem; background: #fff; border: 1px solid var(--line); border-radius: 12px; color: inherit; text-decoration: none; }
+  .grid img { width: 100%; height: 120px; object-fit: contain; }
+  form.auth { display: grid; gap: .5rem; max-width: 360px; }
+  table.orders { width: 100%; border-collapse: collapse; } table.orders td, table.orders th { text-align: left; padding: .3rem; border-bottom: 1px solid var(--line); }
+</style>`);
+
+async function session(): Promise<{ email: string; role: string; csrf_token: string } | null> {
+  try {
+    const s = await api.get<{ email: string; role: string; csrf_token: string }>('/api/v1/session');
+    api.csrf = s.csrf_token;
+    return s;
+  } catch { return null; }
+}
+
+function shell(body: string, title: string) {
+  document.title = `${title} — Orfèvre`;
+  app.innerHTML = `<header class="top"><strong>Maison Lumen</strong>
+    <nav><a href="/">${t('shop')}</a><a href="/account">${t('account')}</a><a href="/admin">${t('backoffice')}</a>
+    <label>${t('language')} <select id="lang"><option value="en">English</option><option value="fr">Français</option></select></label></nav></header>
+    <main id="main">${body}</main>`;
+  const sel = document.getElementById('lang') as HTMLSelectElement;
+  sel.value = getLang();
+  sel.onchange = () => { setLang(sel.value as 'en' | 'fr'); void route(); };
+}
+
+async function storefront() {
+  const bases = await api.get<BaseView[]>('/api/v1/catalog/bases');
+  shell(`<h1>${t('shop')}</h1><ul class="grid">${bases.map((b) => `<li><a href="/b/${encodeURIComponent(b.id)}">
+    ${b.art ? `<img src="${api.art(b.art)}" alt="">` : ''}<strong>${esc(b.name)}</strong>
+    <span>${t('from')} ${money(b.price)}</span><span>${t('customise')} →</span></a></li>`).join('')}</ul>`, t('shop'));
+}
+
+function configurator(attr: string) {
+  shell(`<orfevre-configurator ${attr}></orfevre-configurator><section id="order" aria-live="polite"></section>`, t('customise'));
+  const el = document.querySelector('orfevre-configurator')!;
+  el.addEventListener('orfevre-add-to-cart', (e) => {
+    const q = (e as CustomEvent).detail as { quote: string; claims: { total: string; currency: string } };
+    const box = document.getElementById('order')!;
+    box.innerHTML = `<p>${t('demo')}</p>${authForm()}<button id="place" class="primary">${t('placeOrder')}</button>`;
+    wireAuth(box);
+    document.getElementById('place')!.onclick = async () => {
+      try {
+        const o = await api.post<{ id: string; status: string }>('/api/v1/orders', { quote: q.quote },
+          { 'idempotency-key': crypto.randomUUID() });
+        box.innerHTML = `<p role="status">${t('ordered')}: <strong data-order>${o.id}</strong> (${o.status})</p>`;
+      } catch (err) { box.insertAdjacentHTML('beforeend', `<p role="alert">${esc((err as Error).message)}</p>`); }
+    };
+  });
+}
+
+function authForm() {
+  return `<form class="auth"><label>${t('email')} <input name="email" type="email" autocomplete="email" required></label>
+    <label>${t('password')} <input name="password" type="password" autocomplete="current-password" minlength="10" required></label>
+    <div><button name="login">${t('signIn')}</button> <button name="register">${t('register')}</button></div><p class="err" role="alert"></p></form>`;
+}
+
+function wireAuth(root: HTMLElement, after?: () => void) {
+  const f = root.querySelector<HTMLFormElement>('form.auth')!;
+  f.onsubmit = async (e) => {
+    e.preventDefault();
+    const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
+    const body = { email: (f.elements.namedItem('email') as HTMLInputElement).value, password: (f.elements.namedItem('password') as HTMLInputElement).value };
+    try {
+      const s = await api.post<{ csrf_token: string }>(submitter?.name === 'register' ? '/api/v1/accounts' : '/api/v1/session', body);
+      api.csrf = s.csrf_token;
+      f.replaceWith(Object.assign(document.createElement('p'), { textContent: body.email }));
+      after?.();
+    } catch (err) {
+      f.querySelector('.err')!.textContent = err instanceof ApiError ? err.message : String(err);
+    }
+  };
+}
+
+async function account() {
+  const s = await session();
+  if (!s) { shell(`<h1>${t('account')}</h1>${authForm()}`, t('account')); wireAuth(document.getElementById('main')!, () => void route()); return; }
+  const [designs, orders] = await Promise.all([
+    api.get<{ hash: string; base: string; share_url: string }[]>('/api/v1/me/designs'),
+    api.get<{ id: string; status: string; total: string; currency: string }[]>('/api/v1/orders').catch(() => []),
+  ]);
+  shell(`<h1>${t('account')}</h1><p>${esc(s.email)} (${s.role}) <button id="out">${t('signOut')}</button></p>
+    <h2>${t('myDesigns')}</h2><ul>${designs.map((d) => `<li><a href="/d/${d.hash}">${esc(d.base)} · ${d.hash.slice(0, 10)}</a></li>`).join('')}</ul>
+    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${o.status} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>`, t('account'));
+  document.getElementById('out')!.onclick = async () => { await api.call('DELETE', '/api/v1/session'); void route(); };
+}
+
+async function admin() {
+  const s = await session();
+  if (!s || s.role === 'shopper') { shell(`<h1>${t('backoffice')}</h1>${authForm()}`, t('backoffice')); wireAuth(document.getElementById('main')!, () => void route()); return; }
+  const orders = await api.get<{ id: string; status: string; total: string; currency: string; next_statuses: string[]; created_at: string }[]>('/api/v1/orders')
+    .catch(() => []);
+  shell(`<h1>${t('orders')}</h1><p>${t('demo')}</p><table class="orders"><tr><th>#</th><th>${t('status')}</th><th>${t('total')}</th><th></th></tr>
+    ${orders.map((o) => `<tr data-order="${o.id}"><td>${o.id}</td><td>${o.status}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
+    <td>${o.next_statuses.map((n) => `<button data-id="${o.id}" data-to="${n}">${n}</button>`).join(' ')}</td></tr>`).join('')}</table>`, t('backoffice'));
+  document.querySelectorAll<HTMLButtonElement>('button[data-to]').forEach((b) => {
+    b.onclick = async () => { await api.post(`/api/v1/orders/${b.dataset.id}/status`, { status: b.dataset.to }); void route(); };
+  });
+}
+
+async function route() {
+  document.documentElement.lang = getLang();
+  const p = location.pathname;
+  try {
+    if (p.startsWith('/b/')) configurator(`base="${esc(decodeURIComponent(p.slice(3)))}"`);
+    else if (p.startsWith('/d/')) configurator(`design="${esc(p.slice(3))}"`);
+    else if (p === '/account') await account();
+    else if (p === '/admin') await admin();
+    else await storefront();
+  } catch (e) {
+    shell(`<p role="alert">${esc((e as Error).message)}</p>`, 'Orfèvre');
+  }
+}
+
+void session().then(route);
