@@ -754,9 +754,9 @@ pub struct EventView {
     pub at: String,
 }
 
-fn order_payload(o: &Order) -> String {
+fn order_payload(o: &Order, event: &str) -> String {
     serde_json::json!({
-        "type": if o.created_at == o.updated_at { "order.created" } else { "order.status_changed" },
+        "type": event,
         "timestamp": rfc3339(o.updated_at),
         "data": {
             "id": o.id, "status": o.status, "design": o.design_hash, "catalog_version": o.catalog_version,
@@ -850,7 +850,7 @@ pub async fn create_order(
         customer: serde_json::to_value(&customer).map_err(Problem::internal)?,
         status: "placed".into(),
     };
-    match s.store.create_order(new, order_payload).await? {
+    match s.store.create_order(new, |o| order_payload(o, "order.created")).await? {
         Created::New(o) => {
             metrics::counter!("orfevre_orders_created_total").increment(1);
             let id = o.id.clone();
@@ -957,7 +957,10 @@ pub async fn set_order_status(
             .at("/status", format!("allowed next: {}", next_statuses(&o.status).join(", ")))
             .with("next_statuses", next_statuses(&o.status)));
     }
-    let moved = s.store.transition_order(&id, &o.status, &c.status, &who.actor(), order_payload).await?;
+    let moved = s
+        .store
+        .transition_order(&id, &o.status, &c.status, &who.actor(), |o| order_payload(o, "order.status_changed"))
+        .await?;
     let o = moved.ok_or_else(|| Problem::conflict("the order changed meanwhile; read it again"))?;
     Ok(axum::Json(order_view(&s, o).await?))
 }
