@@ -80,17 +80,7 @@ fn design_to_order(db: &Db) {
 
     // A shop integration token places the order.
     let admin = login(&s, "admin@lumen.test");
-    let (st, tok) = json(
-        admin
-            .client
-            .post(format!("{}/api/v1/tokens", s.url))
-            .header("x-csrf-token", &admin.csrf)
-            .json(&json!({"name": "shop"}))
-            .send()
-            .unwrap(),
-    );
-    assert_eq!(st, 201, "{tok}");
-    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let bearer = shop_token(&s, &admin);
     let order_body = json!({"quote": token, "customer": {"name": "Léa Martin", "email": "lea@example.com"}});
     let place = |key: &str, body: &Value| {
         s.post(&c, "/api/v1/orders")
@@ -334,16 +324,7 @@ fn authorization_matrix(db: &Db) {
     let s = Server::start(db, &[]);
     let anon = client();
     let admin = login(&s, "admin@t.test");
-    let (_, tok) = json(
-        admin
-            .client
-            .post(format!("{}/api/v1/tokens", s.url))
-            .header("x-csrf-token", &admin.csrf)
-            .json(&json!({"name": "shop"}))
-            .send()
-            .unwrap(),
-    );
-    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let bearer = shop_token(&s, &admin);
     let (_, hook) = json(
         admin
             .client
@@ -515,14 +496,9 @@ fn catalog_versions(db: &Db) {
     add_user(db, "merch@t.test", "merchandiser");
     let s = Server::start(db, &[]);
     let m = login(&s, "merch@t.test");
-    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
     // A broken catalog: every diagnostic comes back with file:line:column; nothing is stored.
-    let mut files = serde_json::Map::new();
-    for entry in walk(std::path::Path::new(&demo)) {
-        let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
-        files.insert(rel, Value::String(std::fs::read_to_string(&entry).unwrap()));
-    }
-    let brand = files["brand.toml"].as_str().unwrap().replace("version = \"2026.11.1\"", "version = \"2026.12.1\"");
+    let files = demo_files("2026.12.1");
+    let brand = files["brand.toml"].as_str().unwrap().to_string();
     let mut broken = files.clone();
     broken.insert("brand.toml".into(), Value::String(brand.replace("currency = \"EUR\"", "currency = \"EURO\"")));
     let (st, p) = json(
@@ -802,16 +778,7 @@ fn crash_keeps_acknowledged_orders(db: &Db) {
     add_user(db, "admin@t.test", "admin");
     let mut s = Server::start(db, &[]);
     let admin = login(&s, "admin@t.test");
-    let (_, tok) = json(
-        admin
-            .client
-            .post(format!("{}/api/v1/tokens", s.url))
-            .header("x-csrf-token", &admin.csrf)
-            .json(&json!({"name": "shop"}))
-            .send()
-            .unwrap(),
-    );
-    let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    let bearer = shop_token(&s, &admin);
     let c = client();
     // Quotes for distinct orders: one design, many quotes.
     let quotes: Vec<String> = (0..400).map(|_| quote_for(&s, &c, &example("valid-moments-bracelet.json")).1).collect();
@@ -981,16 +948,7 @@ fn two_servers_one_postgres() {
     assert_eq!(all.as_array().unwrap().len(), 1);
     // A catalog published through one is followed by the other.
     let m = login(&a, "merch@t.test");
-    let mut files = serde_json::Map::new();
-    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
-    for entry in walk(std::path::Path::new(&demo)) {
-        let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
-        let mut text = std::fs::read_to_string(&entry).unwrap();
-        if rel == "brand.toml" {
-            text = text.replace("version = \"2026.11.1\"", "version = \"2027.1.1\"");
-        }
-        files.insert(rel, Value::String(text));
-    }
+    let files = demo_files("2027.1.1");
     let (st, _) = json(
         m.client
             .post(format!("{}/api/v1/catalog/versions", a.url))
@@ -1017,4 +975,33 @@ fn two_servers_one_postgres() {
         assert!(start.elapsed() < Duration::from_secs(10), "server B never followed the published catalog");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// An API token for a shop integration, created by a signed-in admin: the Authorization value.
+fn shop_token(s: &Server, admin: &Session) -> String {
+    let r = admin
+        .client
+        .post(format!("{}/api/v1/tokens", s.url))
+        .header("x-csrf-token", &admin.csrf)
+        .json(&json!({"name": "shop"}))
+        .send()
+        .unwrap();
+    let (st, tok) = json(r);
+    assert_eq!(st, 201, "{tok}");
+    format!("Bearer {}", tok["secret"].as_str().unwrap())
+}
+
+/// The demo catalog's files (examples left out), with brand.toml's version replaced by `version`.
+fn demo_files(version: &str) -> serde_json::Map<String, Value> {
+    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
+    let mut files = serde_json::Map::new();
+    for entry in walk(std::path::Path::new(&demo)) {
+        let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
+        let mut text = std::fs::read_to_string(&entry).unwrap();
+        if rel == "brand.toml" {
+            text = text.replace("version = \"2026.11.1\"", &format!("version = \"{version}\""));
+        }
+        files.insert(rel, Value::String(text));
+    }
+    files
 }
