@@ -1,7 +1,11 @@
 // Browser tests of the web UI in real headless Chromium (playwright-core, Debian's /usr/bin/chromium).
 // Run by crates/orfevre/tests/browser.rs: node e2e/configurator.mjs BASE_URL SCREENSHOT_DIR ADMIN_EMAIL PASSWORD
 import { chromium } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const [url, shots, adminEmail, password] = process.argv.slice(2);
@@ -125,9 +129,50 @@ await check('order-to-back-office', async (page) => {
   await p2.getByLabel('Password').fill(password);
   await p2.getByRole('button', { name: 'Sign in' }).click();
   await p2.locator(`tr[data-order="${orderId}"]`).waitFor();
-  await p2.locator(`tr[data-order="${orderId}"] button[data-to="in_production"]`).click();
-  await p2.locator(`tr[data-order="${orderId}"] td:nth-child(2)`, { hasText: 'in_production' }).waitFor();
+  const row = p2.locator(`tr[data-order="${orderId}"]`);
+  await row.locator('td[data-status="awaiting_payment"]').waitFor();
+  await row.getByRole('button', { name: 'Mark paid (demo)' }).click();
+  await p2.locator(`tr[data-order="${orderId}"] td[data-status="placed"]`).waitFor();
+  await p2.locator(`tr[data-order="${orderId}"]`).getByRole('button', { name: 'Start production' }).click();
+  await p2.locator(`tr[data-order="${orderId}"] td[data-status="in_production"]`).waitFor();
   await staff.close();
+});
+
+await check('back-office-catalog', async (page) => {
+  // A broken catalog archive: brand.toml's currency is not ISO 4217.
+  const dir = mkdtempSync(join(tmpdir(), 'orfevre-cat-'));
+  cpSync(fileURLToPath(new URL('../../catalogs/demo', import.meta.url)), join(dir, 'demo'), { recursive: true });
+  const brandPath = join(dir, 'demo', 'brand.toml');
+  const brand = readFileSync(brandPath, 'utf8');
+  writeFileSync(brandPath, brand.replace('currency = "EUR"', 'currency = "EURO"'));
+  const line = brand.split('\n').findIndex((l) => l.includes('currency = "EUR"')) + 1;
+  execFileSync('tar', ['-czf', join(dir, 'broken.tar.gz'), '-C', dir, 'demo']);
+  await page.goto(`${url}/admin`);
+  await page.getByLabel('Email').fill(adminEmail);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('form.upload').waitFor();
+  await page.getByLabel(/Upload a catalog/).setInputFiles(join(dir, 'broken.tar.gz'));
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  const diag = page.locator('#report ol.diagnostics li.error', { hasText: `brand.toml:${line}:12` });
+  await diag.waitFor();
+  assert((await diag.textContent()).includes('EURO'), 'the diagnostic names the mistake');
+  // A new price for 18k yellow gold: a new version, checked, then published.
+  const gold = page.getByLabel('18k yellow gold');
+  const old = Number(await gold.inputValue());
+  await gold.fill(String(old + 1));
+  const version = await page.getByLabel('New version name').inputValue();
+  await page.getByRole('button', { name: 'Make a new version' }).click();
+  await page.locator('#metal-report [data-stored]', { hasText: version }).waitFor();
+  await page.locator('#metal-report').getByRole('button', { name: `Publish ${version}` }).click();
+  await page.locator(`tr[data-version="${version}"]`, { hasText: 'published' }).waitFor();
+  assert(Number(await page.getByLabel('18k yellow gold').inputValue()) === old + 1, 'the published price');
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert(bad.length === 0, `/admin: axe: ${bad.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}`);
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(w <= 390, `/admin is ${w}px wide at 390px`);
 });
 
 await check('keyboard-only', async (page) => {

@@ -20,7 +20,12 @@ export interface BaseView {
   lead_time_days: number; art?: string | null; default_size?: string | null; sizes: SizeView[];
   mounts: MountView[]; fields: FieldView[];
 }
-export interface CatalogInfo { id: string; name: string; version: string; currencies: string[]; locales: string[] }
+export interface MetalView { id: string; name: string; price_per_gram: string; density: string }
+export interface CatalogInfo {
+  id: string; name: string; version: string; currencies: string[]; locales: string[]; metals: MetalView[];
+}
+export interface Diagnostic { severity: 'error' | 'warning'; code: string; file: string; line: number; col: number; message: string; hint?: string }
+export interface CatalogVersion { version: string; digest: string; created_at: string; created_by?: string | null; active: boolean }
 export interface MountDesign {
   sections?: string[][]; stations?: (string | null)[]; slots?: (string | null)[];
   item?: string; items?: string[]; params?: Record<string, string>;
@@ -73,6 +78,17 @@ export class Api {
     return data as T;
   }
   get<T>(path: string) { return this.call<T>('GET', path); }
+  /** Sends a file as the raw body (a catalog archive). */
+  async upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+    const r = await fetch(this.base + path, {
+      method: 'POST', body: file, credentials: 'include',
+      headers: { 'content-type': contentType, ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}) },
+    });
+    const text = await r.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!r.ok) throw new ApiError(r.status, data);
+    return data as T;
+  }
   post<T>(path: string, body?: unknown, headers?: Record<string, string>) { return this.call<T>('POST', path, body, headers); }
 
   art(path: string | null | undefined): string { return path ? `${this.base}/api/v1/catalog/art/${path}` : ''; }

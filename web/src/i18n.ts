@@ -15,6 +15,14 @@ const en = {
   candidates: 'Choose', orders: 'Orders', status: 'Status', demo: 'Demo shop: orders wait for payment; staff move them on.',
   language: 'Language', currency: 'Currency', choose: 'Choose', loading: 'Loading…', useFallback: 'Use',
   outOfStock: 'out of stock', missing: 'no bead for this letter', lettersToResolve: 'Letters to resolve',
+  catalog: 'Catalog', versions: 'Versions', version: 'Version', publish: 'Publish', published: 'published',
+  uploadCatalog: 'Upload a catalog (.tar or .tar.gz of its folder)', upload: 'Upload', diagnostics: 'Checker report',
+  noProblems: 'No problems found', stored: 'Stored as version', metalPrices: 'Metal prices per gram',
+  newVersion: 'New version name', makeVersion: 'Make a new version', download: 'Download sources',
+  st_awaiting_payment: 'Awaiting payment', st_placed: 'Paid — to make', st_in_production: 'In production',
+  st_shipped: 'Shipped', st_delivered: 'Delivered', st_cancelled: 'Cancelled',
+  to_placed: 'Mark paid (demo)', to_in_production: 'Start production', to_shipped: 'Mark shipped',
+  to_delivered: 'Mark delivered', to_cancelled: 'Cancel',
 };
 type Key = keyof typeof en;
 const fr: Record<Key, string> = {
@@ -32,6 +40,14 @@ const fr: Record<Key, string> = {
   candidates: 'Choisir', orders: 'Commandes', status: 'Statut', demo: 'Boutique de démo : les commandes attendent le paiement ; l’atelier les fait avancer.',
   language: 'Langue', currency: 'Devise', choose: 'Choisir', loading: 'Chargement…', useFallback: 'Utiliser',
   outOfStock: 'épuisé', missing: 'pas de perle pour cette lettre', lettersToResolve: 'Lettres à résoudre',
+  catalog: 'Catalogue', versions: 'Versions', version: 'Version', publish: 'Publier', published: 'publiée',
+  uploadCatalog: 'Déposer un catalogue (.tar ou .tar.gz de son dossier)', upload: 'Déposer', diagnostics: 'Rapport du vérificateur',
+  noProblems: 'Aucun problème', stored: 'Enregistré comme version', metalPrices: 'Prix des métaux au gramme',
+  newVersion: 'Nom de la nouvelle version', makeVersion: 'Créer une nouvelle version', download: 'Télécharger les sources',
+  st_awaiting_payment: 'En attente de paiement', st_placed: 'Payée — à fabriquer', st_in_production: 'En fabrication',
+  st_shipped: 'Expédiée', st_delivered: 'Livrée', st_cancelled: 'Annulée',
+  to_placed: 'Marquer payée (démo)', to_in_production: 'Lancer la fabrication', to_shipped: 'Marquer expédiée',
+  to_delivered: 'Marquer livrée', to_cancelled: 'Annuler',
 };
 
 let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||
@@ -40,6 +56,11 @@ let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||
 export function getLang() { return lang; }
 export function setLang(l: 'en' | 'fr') { lang = l; localStorage.setItem('orfevre-lang', l); document.documentElement.lang = l; }
 export function t(k: Key): string { return (lang === 'fr' ? fr : en)[k]; }
+/** A translated order status (`st_…`) or status move (`to_…`); the raw name when unknown. */
+export function status(prefix: 'st' | 'to', name: string): string {
+  const k = `${prefix}_${name}` as Key;
+  return k in en ? t(k) : name;
+}
 export function money(m: { amount: string; currency: string } | undefined): string {
   if (!m) return '';
   return new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency: m.currency }).format(Number(m.amount));

@@ -1,8 +1,8 @@
 // The app: storefront, configurator pages, shared designs, account area and back office.
 import './configurator';
 import { Api, ApiError } from './api';
-import type { BaseView } from './api';
-import { getLang, money, setLang, t } from './i18n';
+import type { BaseView, CatalogInfo, CatalogVersion, Diagnostic } from './api';
+import { getLang, money, setLang, status, t } from './i18n';
 import css from './style.css?inline';
 
 const api = new Api();
@@ -17,7 +17,13 @@ document.head.insertAdjacentHTML('beforeend', `<style>${css}
   .grid a { display: grid; gap: .3rem; padding: .75rem; background: #fff; border: 1px solid var(--line); border-radius: 12px; color: inherit; text-decoration: none; }
   .grid img { width: 100%; height: 120px; object-fit: contain; }
   form.auth { display: grid; gap: .5rem; max-width: 360px; }
-  table.orders { width: 100%; border-collapse: collapse; } table.orders td, table.orders th { text-align: left; padding: .3rem; border-bottom: 1px solid var(--line); }
+  table.orders, table.versions { width: 100%; border-collapse: collapse; }
+  table.orders td, table.orders th, table.versions td, table.versions th { text-align: left; padding: .3rem; border-bottom: 1px solid var(--line); }
+  .table-wrap { overflow-x: auto; }
+  ol.diagnostics { font-family: ui-monospace, monospace; font-size: .85rem; padding-left: 1.2rem; }
+  ol.diagnostics .error { color: #a40000; } ol.diagnostics .warning { color: #6b4e00; }
+  form.metals { display: grid; gap: .4rem; max-width: 420px; } form.metals label { display: flex; justify-content: space-between; gap: .5rem; }
+  form.metals input { width: 8rem; }
 </style>`);
 
 async function session(): Promise<{ email: string; role: string; csrf_token: string } | null> {
@@ -58,7 +64,7 @@ function configurator(attr: string) {
       try {
         const o = await api.post<{ id: string; status: string }>('/api/v1/orders', { quote: q.quote },
           { 'idempotency-key': crypto.randomUUID() });
-        box.innerHTML = `<p role="status">${t('ordered')}: <strong data-order>${o.id}</strong> (${o.status})</p>`;
+        box.innerHTML = `<p role="status">${t('ordered')}: <strong data-order>${o.id}</strong> (${status('st', o.status)})</p>`;
       } catch (err) { box.insertAdjacentHTML('beforeend', `<p role="alert">${esc((err as Error).message)}</p>`); }
     };
   });
@@ -96,21 +102,96 @@ async function account() {
   ]);
   shell(`<h1>${t('account')}</h1><p>${esc(s.email)} (${s.role}) <button id="out">${t('signOut')}</button></p>
     <h2>${t('myDesigns')}</h2><ul>${designs.map((d) => `<li><a href="/d/${d.hash}">${esc(d.base)} · ${d.hash.slice(0, 10)}</a></li>`).join('')}</ul>
-    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${o.status} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>`, t('account'));
+    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${status('st', o.status)} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>`, t('account'));
   document.getElementById('out')!.onclick = async () => { await api.call('DELETE', '/api/v1/session'); void route(); };
 }
+
+type OrderRow = { id: string; status: string; total: string; currency: string; next_statuses: string[]; created_at: string };
 
 async function admin() {
   const s = await session();
   if (!s || s.role === 'shopper') { shell(`<h1>${t('backoffice')}</h1>${authForm()}`, t('backoffice')); wireAuth(document.getElementById('main')!, () => void route()); return; }
-  const orders = await api.get<{ id: string; status: string; total: string; currency: string; next_statuses: string[]; created_at: string }[]>('/api/v1/orders')
-    .catch(() => []);
-  shell(`<h1>${t('orders')}</h1><p>${t('demo')}</p><table class="orders"><tr><th>#</th><th>${t('status')}</th><th>${t('total')}</th><th></th></tr>
-    ${orders.map((o) => `<tr data-order="${o.id}"><td>${o.id}</td><td>${o.status}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
-    <td>${o.next_statuses.map((n) => `<button data-id="${o.id}" data-to="${n}">${n}</button>`).join(' ')}</td></tr>`).join('')}</table>`, t('backoffice'));
+  const catalogStaff = s.role === 'admin' || s.role === 'merchandiser';
+  const orderStaff = s.role === 'admin' || s.role === 'workshop';
+  const [orders, versions, info] = await Promise.all([
+    orderStaff ? api.get<OrderRow[]>('/api/v1/orders').catch(() => []) : Promise.resolve([]),
+    catalogStaff ? api.get<CatalogVersion[]>('/api/v1/catalog/versions').catch(() => []) : Promise.resolve([]),
+    api.get<CatalogInfo>('/api/v1/catalog'),
+  ]);
+  const ordersHtml = orderStaff ? `<section aria-labelledby="h-orders"><h2 id="h-orders">${t('orders')}</h2><p>${t('demo')}</p>
+    <div class="table-wrap"><table class="orders"><tr><th>#</th><th>${t('status')}</th><th>${t('total')}</th><th></th></tr>
+    ${orders.map((o) => `<tr data-order="${o.id}"><td>${o.id}</td><td data-status="${o.status}">${status('st', o.status)}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
+    <td>${o.next_statuses.filter((n) => n !== 'placed' || s.role === 'admin')
+      .map((n) => `<button data-id="${o.id}" data-to="${n}">${status('to', n)}</button>`).join(' ')}</td></tr>`).join('')}</table></div></section>` : '';
+  const active = versions.find((v) => v.active)?.version ?? info.version;
+  const catalogHtml = catalogStaff ? `<section aria-labelledby="h-catalog"><h2 id="h-catalog">${t('catalog')}</h2>
+    <div class="table-wrap"><table class="versions"><tr><th>${t('version')}</th><th></th><th></th></tr>
+    ${versions.map((v) => `<tr data-version="${esc(v.version)}"><td>${esc(v.version)}</td><td>${v.active ? t('published')
+      : `<button data-publish="${esc(v.version)}">${t('publish')}</button>`}</td>
+      <td><a href="/api/v1/catalog/versions/${encodeURIComponent(v.version)}/sources" download="${esc(v.version)}.json">${t('download')}</a></td></tr>`).join('')}</table></div>
+    <form class="upload"><label>${t('uploadCatalog')} <input name="archive" type="file" accept=".tar,.tgz,.gz,application/gzip,application/x-tar" required></label>
+      <button>${t('upload')}</button></form>
+    <div id="report" aria-live="polite"></div>
+    <h3>${t('metalPrices')} (${esc(info.currencies[0] ?? '')})</h3>
+    <form class="metals">${info.metals.map((m) => `<label>${esc(m.name)} <input name="${esc(m.id)}" inputmode="decimal" value="${esc(m.price_per_gram)}" required pattern="[0-9]+([.,][0-9]{1,4})?"></label>`).join('')}
+      <label>${t('newVersion')} <input name="__version" value="${esc(nextVersion(active))}" required maxlength="64"></label>
+      <button>${t('makeVersion')}</button></form>
+    <div id="metal-report" aria-live="polite"></div></section>` : '';
+  shell(`<h1>${t('backoffice')}</h1>${ordersHtml}${catalogHtml}`, t('backoffice'));
   document.querySelectorAll<HTMLButtonElement>('button[data-to]').forEach((b) => {
     b.onclick = async () => { await api.post(`/api/v1/orders/${b.dataset.id}/status`, { status: b.dataset.to }); void route(); };
   });
+  document.querySelectorAll<HTMLButtonElement>('button[data-publish]').forEach((b) => {
+    b.onclick = async () => { await api.post(`/api/v1/catalog/versions/${encodeURIComponent(b.dataset.publish!)}/publish`); void route(); };
+  });
+  const up = document.querySelector<HTMLFormElement>('form.upload');
+  if (up) up.onsubmit = async (e) => {
+    e.preventDefault();
+    const file = (up.elements.namedItem('archive') as HTMLInputElement).files?.[0];
+    if (!file) return;
+    const type = /\.(tgz|gz)$/i.test(file.name) ? 'application/gzip' : 'application/x-tar';
+    await report(document.getElementById('report')!, () => api.upload('/api/v1/catalog/versions', file, type));
+  };
+  const metals = document.querySelector<HTMLFormElement>('form.metals');
+  if (metals) metals.onsubmit = async (e) => {
+    e.preventDefault();
+    const data = new FormData(metals);
+    const prices: Record<string, string> = {};
+    for (const m of info.metals) {
+      const v = String(data.get(m.id) ?? '').replace(',', '.').trim();
+      if (v !== m.price_per_gram) prices[m.id] = v;
+    }
+    await report(document.getElementById('metal-report')!, () => api.post(`/api/v1/catalog/versions/${encodeURIComponent(active)}/metal-prices`,
+      { version: String(data.get('__version') ?? ''), prices }));
+  };
+}
+
+/** "2026.11.1" → "2026.11.2": a suggestion for the next version's name. */
+function nextVersion(v: string): string {
+  const m = /^(.*?)(\d+)$/.exec(v);
+  return m ? `${m[1]}${Number(m[2]) + 1}` : `${v}.1`;
+}
+
+/** Runs a catalog change and shows the checker's report: every diagnostic at file:line:column. */
+async function report(box: HTMLElement, run: () => Promise<unknown>) {
+  const list = (ds: Diagnostic[]) => ds.length === 0 ? `<p>${t('noProblems')}</p>` : `<ol class="diagnostics">${ds.map((d) =>
+    `<li class="${d.severity}"><code>${esc(d.file)}:${d.line}:${d.col}</code> ${d.severity}[${esc(d.code)}]: ${esc(d.message)}${d.hint ? ` — ${esc(d.hint)}` : ''}</li>`).join('')}</ol>`;
+  try {
+    const r = await run() as { version: string; diagnostics: Diagnostic[] };
+    box.innerHTML = `<p role="status">${t('stored')} <strong data-stored>${esc(r.version)}</strong></p><h3>${t('diagnostics')}</h3>${list(r.diagnostics)}`;
+    const row = document.createElement('p');
+    row.innerHTML = `<button data-publish-new="${esc(r.version)}">${t('publish')} ${esc(r.version)}</button>`;
+    box.append(row);
+    row.querySelector('button')!.onclick = async () => {
+      await api.post(`/api/v1/catalog/versions/${encodeURIComponent(r.version)}/publish`); void route();
+    };
+  } catch (err) {
+    const p = err instanceof ApiError ? err.problem : null;
+    const ds: Diagnostic[] = p?.diagnostics ?? [];
+    const fields = (p?.errors ?? []).filter((e: { pointer: string }) => !e.pointer.startsWith('/files/'))
+      .map((e: { pointer: string; detail: string }) => `<li><code>${esc(e.pointer)}</code> ${esc(e.detail)}</li>`).join('');
+    box.innerHTML = `<p role="alert">${esc((err as Error).message)}</p>${fields ? `<ul>${fields}</ul>` : ''}${ds.length ? `<h3>${t('diagnostics')}</h3>${list(ds)}` : ''}`;
+  }
 }
 
 async function route() {

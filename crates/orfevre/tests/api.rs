@@ -388,6 +388,13 @@ fn authorization_matrix(db: &Db) {
             Some(String::new()),
             [401, 403, 403, 404, 404, 403, 403, 403],
         ),
+        ("GET", "/api/v1/catalog/versions/0.0.0/sources".into(), None, [401, 403, 403, 404, 404, 403, 403, 403]),
+        (
+            "POST",
+            "/api/v1/catalog/versions/0.0.0/metal-prices".into(),
+            Some(json!({"version": "0.0.1", "prices": {}}).to_string()),
+            [401, 403, 403, 404, 404, 403, 403, 403],
+        ),
         ("POST", "/api/v1/designs/evaluate".into(), Some(design.clone()), [200; 8]),
         ("POST", "/api/v1/designs/spell".into(), Some(json!({"text": "Léa"}).to_string()), [200; 8]),
         (
@@ -583,8 +590,94 @@ fn catalog_versions(db: &Db) {
     let (_, saved) = post_json(&s, &c, "/api/v1/designs", &example("valid-locket.json"));
     let (st, p) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": saved["hash"]})).send().unwrap());
     assert_eq!((st, p["type"].as_str().unwrap()), (422, "urn:orfevre:problem:stale-catalog"));
+
+    // Metal prices per gram: a new version made from the published one, priced by the new figure.
+    let prices = |body: Value| {
+        json(
+            m.client
+                .post(format!("{}/api/v1/catalog/versions/2026.12.1/metal-prices", s.url))
+                .header("x-csrf-token", &m.csrf)
+                .json(&body)
+                .send()
+                .unwrap(),
+        )
+    };
+    let (st, p) = prices(json!({"version": "2026.12.2", "prices": {"18k-yellow": "68.00", "mithril": "1"}}));
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/prices/mithril");
+    let (st, p) = prices(json!({"version": "2026.12.2", "prices": {"18k-yellow": "-3"}}));
+    assert_eq!((st, &p["errors"][0]["pointer"]), (422, &json!("/prices/18k-yellow")), "{p}");
+    let (st, p) = prices(json!({"version": "2026.11.1", "prices": {"18k-yellow": "80"}}));
+    assert_eq!((st, &p["errors"][0]["pointer"]), (409, &json!("/version")), "{p}");
+    let ring = String::from_utf8(example("valid-solitaire-ring.json")).unwrap().replace("2026.11.1", "2026.12.1");
+    let (_, before) = post_json(&s, &c, "/api/v1/designs/evaluate", ring.as_bytes());
+    let (st, up) = prices(json!({"version": "2026.12.2", "prices": {"18k-yellow": "136.00"}}));
+    assert_eq!((st, &up["version"]), (201, &json!("2026.12.2")), "{up}");
+    let (st, src) = json(m.client.get(format!("{}/api/v1/catalog/versions/2026.12.2/sources", s.url)).send().unwrap());
+    assert_eq!(st, 200);
+    let materials = src["files"]["materials.toml"].as_str().unwrap();
+    assert!(materials.contains("price_per_gram = \"136.00\""), "{materials}");
+    assert!(materials.starts_with("# Densities from"), "comments are kept");
+    let (_, info) = json(c.get(format!("{}/api/v1/catalog", s.url)).send().unwrap());
+    assert_eq!(info["version"], "2026.12.1", "a new price waits for publishing");
+    m.client
+        .post(format!("{}/api/v1/catalog/versions/2026.12.2/publish", s.url))
+        .header("x-csrf-token", &m.csrf)
+        .send()
+        .unwrap();
+    let (_, info) = json(c.get(format!("{}/api/v1/catalog", s.url)).send().unwrap());
+    let gold = info["metals"].as_array().unwrap().iter().find(|m| m["id"] == "18k-yellow").unwrap().clone();
+    assert_eq!(gold["price_per_gram"], "136.00");
+    let (_, after) = post_json(&s, &c, "/api/v1/designs/evaluate", ring.replace("2026.12.1", "2026.12.2").as_bytes());
+    let amount = |e: &Value| e["evaluation"]["price"]["total"]["amount"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(amount(&after) > amount(&before), "doubling gold's price per gram raises a gold ring's price");
 }
 both!(catalog_versions);
+
+/// The storefront takes no payment: a shopper's order waits until an admin marks it paid.
+fn demo_shop_payment(db: &Db) {
+    add_user(db, "admin@t.test", "admin");
+    add_user(db, "atelier@t.test", "workshop");
+    add_user(db, "shopper@t.test", "shopper");
+    let s = Server::start(db, &[]);
+    let (_, q) = quote_for(&s, &client(), &example("valid-locket.json"));
+    let shopper = login(&s, "shopper@t.test");
+    let (st, order) = json(
+        shopper
+            .client
+            .post(format!("{}/api/v1/orders", s.url))
+            .header("x-csrf-token", &shopper.csrf)
+            .header("idempotency-key", "pay-1")
+            .json(&json!({"quote": q}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201, "{order}");
+    assert_eq!(order["status"], "awaiting_payment");
+    assert_eq!(order["next_statuses"], json!(["placed", "cancelled"]));
+    let id = order["id"].as_str().unwrap();
+    let set = |who: &Session, to: &str| {
+        json(
+            who.client
+                .post(format!("{}/api/v1/orders/{id}/status", s.url))
+                .header("x-csrf-token", &who.csrf)
+                .json(&json!({"status": to}))
+                .send()
+                .unwrap(),
+        )
+    };
+    let (st, p) = set(&shopper, "placed");
+    assert_eq!(st, 403, "a shopper cannot mark her own order paid: {p}");
+    let (st, p) = set(&login(&s, "atelier@t.test"), "placed");
+    assert_eq!(st, 403, "the workshop does not take payments: {p}");
+    let (st, o) = set(&login(&s, "admin@t.test"), "placed");
+    assert_eq!((st, &o["status"]), (200, &json!("placed")), "{o}");
+    let history: Vec<&str> = o["history"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(history, ["awaiting_payment", "placed"]);
+    let (st, o) = set(&shopper, "cancelled");
+    assert_eq!((st, &o["status"]), (200, &json!("cancelled")), "the maker may cancel until production: {o}");
+}
+both!(demo_shop_payment);
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

@@ -42,7 +42,14 @@ fn web_ui_in_chromium() {
     println!("{log}");
     assert!(out.status.success(), "browser checks failed (screenshots in {}):\n{log}", shots.display());
     assert!(log.contains("all browser checks passed"), "{log}");
-    for name in ["storefront", "compose-price-changes", "capacity-repair", "keyboard-only"] {
+    for name in [
+        "storefront",
+        "compose-price-changes",
+        "capacity-repair",
+        "keyboard-only",
+        "order-to-back-office",
+        "back-office-catalog",
+    ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "screenshot {name}");
     }
 }

@@ -16,6 +16,7 @@ use orfevre_store::{now_ms, Created, NewOrder, Order};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 type S = State<Arc<AppState>>;
@@ -34,6 +35,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/catalog/art/{*path}", get(get_art))
         .route("/api/v1/catalog/versions", get(list_versions).post(upload_catalog))
         .route("/api/v1/catalog/versions/{version}/publish", post(publish_catalog))
+        .route("/api/v1/catalog/versions/{version}/sources", get(catalog_sources))
+        .route("/api/v1/catalog/versions/{version}/metal-prices", post(set_metal_prices))
         .route("/api/v1/designs/evaluate", post(evaluate))
         .route("/api/v1/designs/choice", post(choose))
         .route("/api/v1/designs/spell", post(spell))
@@ -85,6 +88,19 @@ pub struct CatalogInfo {
     pub tags: Vec<String>,
     pub bases: usize,
     pub components: usize,
+    pub metals: Vec<MetalView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MetalView {
+    pub id: String,
+    pub name: String,
+    /// Brand currency per gram, a decimal string.
+    #[schema(value_type = String)]
+    pub price_per_gram: Decimal,
+    /// g/cm³, a decimal string.
+    #[schema(value_type = String)]
+    pub density: Decimal,
 }
 
 /// The published catalog.
@@ -105,6 +121,16 @@ pub async fn catalog_info(State(s): S) -> axum::Json<CatalogInfo> {
         tags: c.tags.clone(),
         bases: c.bases.len(),
         components: c.components.len(),
+        metals: c
+            .metals
+            .iter()
+            .map(|m| MetalView {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                price_per_gram: m.price_per_gram,
+                density: m.density,
+            })
+            .collect(),
     })
 }
 
@@ -374,6 +400,68 @@ pub async fn publish_catalog(
     s.catalogs.publish(&version).await?;
     tracing::info!(%version, by = %who.actor(), "catalog published");
     Ok(catalog_info(State(s)).await)
+}
+
+/// A stored version's files as `{"files": {path: text}}` — the upload format — so that a version
+/// made in the back office can be taken back into the brand's git repository (staff).
+#[utoipa::path(get, path = "/api/v1/catalog/versions/{version}/sources", tag = "catalog",
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn catalog_sources(State(s): S, who: Principal, Path(version): Path<String>) -> ApiResult<Response> {
+    who.require(CATALOG_STAFF)?;
+    let files = s.store.catalog_sources(&version).await?;
+    let files = files.ok_or_else(|| Problem::not_found(format!("there is no catalog version {version}")))?;
+    let body = format!("{{\"files\":{files}}}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetalPrices {
+    /// The new version's name (brand.toml's `version`); it must not exist yet.
+    pub version: String,
+    /// Metal id → price per gram in the brand's currency (decimal string).
+    pub prices: BTreeMap<String, String>,
+}
+
+/// Make a new catalog version from `{version}` with new metal prices per gram (staff). The TOML
+/// sources are edited in place (comments and layout kept), checked like an upload and stored
+/// unpublished; publishing is the same separate step.
+#[utoipa::path(post, path = "/api/v1/catalog/versions/{version}/metal-prices", tag = "catalog",
+    request_body = MetalPrices,
+    responses((status = 201, body = UploadResult), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn set_metal_prices(
+    State(s): S,
+    who: Principal,
+    Path(version): Path<String>,
+    Json(req): Json<MetalPrices>,
+) -> ApiResult<Response> {
+    who.require(CATALOG_STAFF)?;
+    let set = crate::catalogs::sources(&s.store, &version).await?;
+    let set = set.ok_or_else(|| Problem::not_found(format!("there is no catalog version {version}")))?;
+    let edited = orfevre_catalog::edit::set_metal_prices(&set, &req.version, &req.prices).map_err(|e| {
+        let pointer = if e.key == "version" { "/version".to_string() } else { format!("/prices/{}", e.key) };
+        Problem::invalid("validation", format!("{pointer}: {}", e.message)).at(pointer, e.message)
+    })?;
+    let checked = crate::catalogs::check(&edited)?;
+    if s.store.catalog_sources(&checked.version).await?.is_some() {
+        return Err(Problem::conflict(format!("catalog version {} already exists", checked.version))
+            .at("/version", "choose a new version name"));
+    }
+    let out = UploadResult {
+        version: checked.version.clone(),
+        digest: checked.digest.clone(),
+        created: true,
+        warnings: checked.diagnostics.len(),
+        diagnostics: checked.diagnostics.clone(),
+    };
+    let new_version = checked.version.clone();
+    if !s.catalogs.put(checked, &who.actor()).await? {
+        return Err(Problem::conflict(format!("catalog version {new_version} already exists"))
+            .at("/version", "choose a new version name"));
+    }
+    tracing::info!(from = %version, version = %new_version, by = %who.actor(), "metal prices changed");
+    Ok(created(format!("/api/v1/catalog/versions/{new_version}"), out))
 }
 
 // ----- designs ---------------------------------------------------------------------------------
@@ -717,11 +805,12 @@ pub struct OrderRequest {
     pub customer: Option<Customer>,
 }
 
-pub const STATUSES: [&str; 5] = ["placed", "in_production", "shipped", "delivered", "cancelled"];
+pub const STATUSES: [&str; 6] = ["awaiting_payment", "placed", "in_production", "shipped", "delivered", "cancelled"];
 
 /// The statuses an order may move to from `from`.
 pub fn next_statuses(from: &str) -> &'static [&'static str] {
     match from {
+        "awaiting_payment" => &["placed", "cancelled"],
         "placed" => &["in_production", "cancelled"],
         "in_production" => &["shipped", "cancelled"],
         "shipped" => &["delivered"],
@@ -848,7 +937,7 @@ pub async fn create_order(
         total: claims.total.clone(),
         currency: claims.currency.clone(),
         customer: serde_json::to_value(&customer).map_err(Problem::internal)?,
-        status: "placed".into(),
+        status: initial_status(&who).into(),
     };
     match s.store.create_order(new, |o| order_payload(o, "order.created")).await? {
         Created::New(o) => {
@@ -871,6 +960,16 @@ pub async fn create_order(
         Created::QuoteUsed(id) => Err(Problem::conflict(format!("this quote was already ordered as {id}"))
             .at("/quote", "one order per quote")
             .with("order_id", id)),
+    }
+}
+
+/// A shop's integration token places orders its own checkout has charged: they start `placed`.
+/// Orfèvre takes no payment itself, so an order a shopper places in its storefront waits as
+/// `awaiting_payment` until staff mark it paid (the demo shop's stand-in for a payment provider).
+fn initial_status(who: &Principal) -> &'static str {
+    match who.role() {
+        Some(Role::Shopper) => "awaiting_payment",
+        _ => "placed",
     }
 }
 
@@ -925,12 +1024,13 @@ pub async fn get_order(State(s): S, who: Principal, Path(id): Path<String>) -> A
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
-    /// placed → in_production → shipped → delivered, or cancelled before shipping.
+    /// awaiting_payment → placed (paid) → in_production → shipped → delivered, or cancelled before
+    /// shipping.
     pub status: String,
 }
 
-/// Move an order on. Order staff make any allowed move; the maker of an order may only cancel it
-/// while it is still `placed`.
+/// Move an order on. Order staff make the allowed moves (only an admin marks an order paid:
+/// `awaiting_payment` → `placed`); the maker of an order may only cancel it before production.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/status", tag = "orders", request_body = StatusChange,
     responses((status = 200, body = OrderView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_order_status(
@@ -946,11 +1046,14 @@ pub async fn set_order_status(
     }
     let o = s.store.order(&id).await?.filter(|o| may_see(&who, o).unwrap_or(false));
     let o = o.ok_or_else(|| Problem::not_found(format!("no order {id}")))?;
-    let maker_cancels = c.status == "cancelled" && o.status == "placed";
+    let maker_cancels = c.status == "cancelled" && ["awaiting_payment", "placed"].contains(&o.status.as_str());
     if !(ORDER_STAFF.contains(&role) || maker_cancels) {
         return Err(Problem::forbidden(
-            "only the workshop moves an order on; its maker may cancel it while it is placed",
+            "only the workshop moves an order on; its maker may cancel it until production starts",
         ));
+    }
+    if o.status == "awaiting_payment" && c.status == "placed" && role != Role::Admin {
+        return Err(Problem::forbidden("only an admin marks an order paid"));
     }
     if !next_statuses(&o.status).contains(&c.status.as_str()) {
         return Err(Problem::conflict(format!("an order that is {} cannot become {}", o.status, c.status))

@@ -61,6 +61,12 @@ fn from_json(s: &str) -> anyhow::Result<SourceSet> {
     Ok(set)
 }
 
+/// A stored version's source files.
+pub async fn sources(store: &Store, version: &str) -> ApiResult<Option<SourceSet>> {
+    let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
+    Ok(Some(from_json(&src).map_err(Problem::internal)?))
+}
+
 /// The catalogs a server evaluates against.
 pub struct Catalogs {
     store: Store,

@@ -10,7 +10,8 @@ use utoipa::OpenApi;
         Errors are RFC 9457 problem+json with the JSON pointer of each field at fault."),
     paths(
         api::catalog_info, api::list_bases, api::get_base, api::list_components, api::get_component,
-        api::get_art, api::list_versions, api::upload_catalog, api::publish_catalog,
+        api::get_art, api::list_versions, api::upload_catalog, api::publish_catalog, api::catalog_sources,
+        api::set_metal_prices,
         api::evaluate, api::choose, api::spell, api::save_design, api::get_design,
         api::create_quote, api::verify_quote,
         api::create_order, api::list_orders, api::get_order, api::set_order_status,
