@@ -54,6 +54,19 @@ await check('compose-price-changes', async (page) => {
   assert(await page.locator('g.item').count() === 1, 'the charm is on the preview');
 });
 
+await check('search-candidates', async (page) => {
+  await page.goto(`${url}/b/moments-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  const all = await page.locator('ul.candidates > li:visible').count();
+  await page.getByRole('searchbox', { name: 'Search' }).fill('heart');
+  await page.waitForFunction((n) => document.querySelector('orfevre-configurator').shadowRoot
+    .querySelectorAll('ul.candidates > li:not([hidden])').length < n, all);
+  const texts = await page.locator('ul.candidates > li:visible').evaluateAll((ls) => ls.map((l) => l.dataset.text));
+  assert(texts.length > 0 && texts.every((t) => t.includes('heart')), `only hearts: ${texts.length} of ${all}`);
+  assert(await page.getByRole('searchbox', { name: 'Search' }).evaluate((e) => e.getRootNode().activeElement === e),
+    'the search box keeps focus while typing');
+});
+
 await check('capacity-repair', async (page) => {
   await page.goto(`${url}/b/moments-bracelet`);
   await page.locator('output[data-testid=total]').waitFor();
@@ -217,6 +230,10 @@ await check('embedded-component', async (page) => {
   await page.goto(`${url}/embed-demo.html`);
   await page.locator('orfevre-configurator output[data-testid=total]').waitFor();
   assert((await page.locator('body > header').textContent()).includes('not Orfèvre'), 'host page');
+  // A host page can fix the component's language.
+  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',
+    '<orfevre-configurator id="fr" base="locket" lang="fr"></orfevre-configurator>'));
+  await page.locator('#fr').getByRole('button', { name: 'Ajouter au panier' }).waitFor();
 });
 
 await browser.close();

@@ -3,7 +3,7 @@
 import { Api, ApiError } from './api';
 import type { BaseView, Candidate, Choice, ChoiceReport, ComponentView, Design, Evaluation, Spelling } from './api';
 import { applyChoice, applyEdit, clone, History, move } from './design';
-import { grams, money, t } from './i18n';
+import { grams, money, setLang, t } from './i18n';
 import css from './style.css?inline';
 
 const mm = (s: string | null | undefined) => Number(s ?? 0);
@@ -23,11 +23,16 @@ export class Configurator extends HTMLElement {
   message = '';
   spellIssues: Spelling['issues'] = [];
   private seq = 0;
+  /** The candidate list's search text and "available only" switch (kept across re-renders). */
+  private filter = { text: '', feasibleOnly: false };
 
   static get observedAttributes() { return ['base', 'design']; }
 
   async connectedCallback() {
     this.api = new Api(this.getAttribute('api') ?? '');
+    // A host page may fix the language (`lang="fr"`); otherwise the shopper's choice holds.
+    const lang = this.getAttribute('lang');
+    if (lang === 'en' || lang === 'fr') setLang(lang, false);
     if (!this.shadowRoot) this.attachShadow({ mode: 'open' });
     this.shadowRoot!.innerHTML = `<style>${css}</style><p>${t('loading')}</p>`;
     try {
@@ -176,17 +181,35 @@ export class Configurator extends HTMLElement {
     const r = this.report;
     if (!r) return '';
     const label = (opt: string) => this.comps.get(opt)?.name ?? this.base.sizes.find((s) => s.id === opt)?.label ?? opt;
-    return `<ul class="candidates" aria-label="${t('candidates')}: ${esc(r.label)}">${r.candidates.map((c, k) => {
+    const search = r.candidates.length > 8 ? `<div class="filter" role="search">
+      <label>${t('search')} <input type="search" data-filter value="${esc(this.filter.text)}" autocomplete="off"></label>
+      <label><input type="checkbox" data-feasible ${this.filter.feasibleOnly ? 'checked' : ''}> ${t('availableOnly')}</label></div>` : '';
+    return `${search}<ul class="candidates" aria-label="${t('candidates')}: ${esc(r.label)}">${r.candidates.map((c, k) => {
       const comp = this.comps.get(c.option);
+      const hay = esc([label(c.option), ...(comp?.tags ?? []), comp?.kind ?? ''].join(' ').toLowerCase());
+      const hidden = this.hides(hay, c.feasible) ? ' hidden' : '';
       const img = comp?.art ? `<img src="${this.api.art(comp.art)}" alt="" width="48" height="48" loading="lazy">` : '';
       const price = comp ? `<span class="price">${money(comp.price)}</span>` : '';
       if (c.feasible) {
-        return `<li><button class="cand" data-k="${k}" draggable="true">${img}<span>${esc(label(c.option))}</span>${price}</button></li>`;
+        return `<li data-text="${hay}"${hidden}><button class="cand" data-k="${k}" draggable="true">${img}<span>${esc(label(c.option))}</span>${price}</button></li>`;
       }
       const fix = c.repair ? `<button class="fix" data-k="${k}">${t('fix')}: ${esc(c.repair.description)}</button>` : '';
-      return `<li class="infeasible">${img}<span>${esc(label(c.option))}</span>${price}
+      return `<li class="infeasible" data-text="${hay}" data-infeasible${hidden}>${img}<span>${esc(label(c.option))}</span>${price}
         <small>${t('notAvailable')}: ${esc(c.reasons?.[0] ?? '')}</small>${fix}</li>`;
     }).join('')}</ul>`;
+  }
+
+  /** Whether the filter hides a candidate whose search text is `hay` (lower case). */
+  private hides(hay: string, feasible: boolean): boolean {
+    const words = this.filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+    return (this.filter.feasibleOnly && !feasible) || !words.every((w) => hay.includes(w));
+  }
+
+  /** Applies the filter without re-rendering, so the search box keeps focus while typing. */
+  private applyFilter(root: ShadowRoot) {
+    root.querySelectorAll<HTMLLIElement>('ul.candidates > li').forEach((li) => {
+      li.hidden = this.hides(li.dataset.text ?? '', !('infeasible' in li.dataset));
+    });
   }
 
   private summary(): string {
@@ -256,6 +279,12 @@ export class Configurator extends HTMLElement {
     q<HTMLButtonElement>('button.cand').forEach((b) => {
       b.onclick = () => this.choose(this.report!.candidates[Number(b.dataset.k)].option);
       b.ondragstart = (e) => e.dataTransfer?.setData('text/plain', b.dataset.k!);
+    });
+    q<HTMLInputElement>('input[data-filter]').forEach((inp) => {
+      inp.oninput = () => { this.filter.text = inp.value; this.applyFilter(root); };
+    });
+    q<HTMLInputElement>('input[data-feasible]').forEach((inp) => {
+      inp.onchange = () => { this.filter.feasibleOnly = inp.checked; this.applyFilter(root); };
     });
     q<HTMLButtonElement>('button.fix').forEach((b) => {
       const c = this.report!.candidates[Number(b.dataset.k)];

@@ -22,7 +22,7 @@ const en = {
   st_awaiting_payment: 'Awaiting payment', st_placed: 'Paid — to make', st_in_production: 'In production',
   st_shipped: 'Shipped', st_delivered: 'Delivered', st_cancelled: 'Cancelled',
   to_placed: 'Mark paid (demo)', to_in_production: 'Start production', to_shipped: 'Mark shipped',
-  to_delivered: 'Mark delivered', to_cancelled: 'Cancel',
+  to_delivered: 'Mark delivered', to_cancelled: 'Cancel', search: 'Search', availableOnly: 'Available only',
 };
 type Key = keyof typeof en;
 const fr: Record<Key, string> = {
@@ -47,14 +47,18 @@ const fr: Record<Key, string> = {
   st_awaiting_payment: 'En attente de paiement', st_placed: 'Payée — à fabriquer', st_in_production: 'En fabrication',
   st_shipped: 'Expédiée', st_delivered: 'Livrée', st_cancelled: 'Annulée',
   to_placed: 'Marquer payée (démo)', to_in_production: 'Lancer la fabrication', to_shipped: 'Marquer expédiée',
-  to_delivered: 'Marquer livrée', to_cancelled: 'Annuler',
+  to_delivered: 'Marquer livrée', to_cancelled: 'Annuler', search: 'Rechercher', availableOnly: 'Disponibles seulement',
 };
 
 let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||
   (navigator.language?.startsWith('fr') ? 'fr' : 'en');
 
 export function getLang() { return lang; }
-export function setLang(l: 'en' | 'fr') { lang = l; localStorage.setItem('orfevre-lang', l); document.documentElement.lang = l; }
+/** Sets the language; `persist` keeps it for later visits (a shopper's choice, not a host page's). */
+export function setLang(l: 'en' | 'fr', persist = true) {
+  lang = l;
+  if (persist) { localStorage.setItem('orfevre-lang', l); document.documentElement.lang = l; }
+}
 export function t(k: Key): string { return (lang === 'fr' ? fr : en)[k]; }
 /** A translated order status (`st_…`) or status move (`to_…`); the raw name when unknown. */
 export function status(prefix: 'st' | 'to', name: string): string {
