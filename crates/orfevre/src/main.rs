@@ -7,6 +7,7 @@ use orfevre_engine::{Design, Engine};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod engrave;
 mod serve;
 
 #[derive(Parser)]
@@ -27,6 +28,11 @@ enum Cmd {
     Design {
         #[command(subcommand)]
         cmd: DesignCmd,
+    },
+    /// Engraving files for the workshop: SVG, DXF, G-code, PNG preview.
+    Engrave {
+        #[command(subcommand)]
+        cmd: engrave::EngraveCmd,
     },
     /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
     /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
@@ -143,6 +149,7 @@ fn load_engine(dir: &Path) -> Result<std::result::Result<Engine, u8>> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.cmd {
+        Cmd::Engrave { cmd } => engrave::run(cmd),
         Cmd::Serve(args) => serve::serve(args),
         Cmd::User { cmd } => serve::user(cmd),
         Cmd::Token { cmd } => serve::token(cmd),

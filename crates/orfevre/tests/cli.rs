@@ -123,3 +123,49 @@ fn serve_stops_gracefully_on_sigterm() {
     assert_eq!(last["fields"]["message"], "stopped", "{log}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn engrave_text_writes_every_format() {
+    if !std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists() {
+        assert!(std::env::var("ORFEVRE_TEST_STRICT").as_deref() != Ok("1"), "DejaVu Sans (fonts-dejavu-core) is missing");
+        eprintln!("\n*** SKIPPED engrave CLI test: install fonts-dejavu-core ***\n");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["svg", "dxf", "gcode", "png"] {
+        let out = dir.path().join(format!("zoe.{ext}"));
+        let (code, stdout, err) =
+            orfevre(&["engrave", "text", "--zone", "16x8", "--json", "-o", out.to_str().unwrap(), "Zoë"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["mode"], "fill");
+        assert!(v["cut_length_mm"].as_f64().unwrap() > 10.0 && v["estimated_seconds"].as_f64().unwrap() > 0.0, "{v}");
+        let b: Vec<f64> = v["bounds"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        assert!(b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= 16.0 && b[3] <= 8.0, "{v}");
+        let bytes = std::fs::read(&out).unwrap();
+        let head = String::from_utf8_lossy(&bytes[..8.min(bytes.len())]).into_owned();
+        let expected = match ext {
+            "svg" => "<svg",
+            "dxf" => "  0",
+            "gcode" => "; Orfevr",
+            _ => "\u{fffd}PNG",
+        };
+        assert!(head.starts_with(expected), "{ext}: {head:?}");
+    }
+    // The text cannot be engraved: exit 1 with the reason.
+    let out = dir.path().join("x.svg");
+    let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16x8", "-o", out.to_str().unwrap(), "漢字"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no glyph for '漢', '字'"), "{err}");
+    let long = "Pour toujours et à jamais ".repeat(4);
+    let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16x8", "-o", out.to_str().unwrap(), &long]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not fit the 16×8 mm zone"), "{err}");
+    // Bad input: exit 2 naming it.
+    let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16 by 8", "-o", out.to_str().unwrap(), "Zoë"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("WIDTHxHEIGHT"), "{err}");
+    let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16x8", "--power", "2000", "-o", out.to_str().unwrap(), "Zoë"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("power"), "{err}");
+}

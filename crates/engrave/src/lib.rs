@@ -1,0 +1,46 @@
+//! # orfevre-engrave
+//!
+//! Engraving for the workshop, as a pipeline of small stages with one unit throughout:
+//! **millimetres**, in the zone's frame — origin at the zone's bottom-left corner, X to the
+//! right, Y up (the machine's frame; SVG output flips Y for display).
+//!
+//! 1. [`font`]: an outline font (TrueType/OpenType, shaped with rustybuzz) or a single-line
+//!    Hershey font (`.jhf`, Debian `hershey-fonts-data`).
+//! 2. [`text`]: text laid out in a [`Zone`] — lines, alignment, shrink-to-fit down to a minimum
+//!    cap height, optionally bent along an arc — giving [`Shape`]s (closed outlines or strokes).
+//! 3. [`toolpath`]: shapes → cuts for one [`Layer`] (line, hatch fill, single line) with power,
+//!    speed and passes.
+//! 4. [`order`]: cuts ordered for short travel (nearest neighbour, then 2-opt; inner contours
+//!    before the outlines around them).
+//! 5. [`output`]: SVG, DXF, GRBL G-code, PNG preview, and a JSON-able [`output::Summary`].
+//!
+//! The crate does no I/O except [`font::Font::from_file`].
+
+pub mod font;
+pub mod geom;
+pub mod order;
+pub mod output;
+pub mod text;
+pub mod toolpath;
+
+pub use font::Font;
+pub use geom::{Shape, Zone};
+pub use text::{Align, TextSpec};
+pub use toolpath::{Layer, Mode, Toolpath};
+
+/// What went wrong, said so that a shopper or a merchandiser can act on it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngraveError {
+    #[error("the font {font} has no glyph for {}", .chars.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "))]
+    MissingGlyphs { font: String, chars: Vec<char> },
+    #[error("the text does not fit the {zone_w}×{zone_h} mm zone: it would need capitals {cap:.2} mm high, below the {min:.2} mm minimum; shorten it or use fewer lines")]
+    DoesNotFit { zone_w: f64, zone_h: f64, cap: f64, min: f64 },
+    #[error("there is nothing to engrave")]
+    Empty,
+    #[error("{what} must be {rule} (got {got})")]
+    Invalid { what: &'static str, rule: &'static str, got: String },
+    #[error("font {name}: {why}")]
+    Font { name: String, why: String },
+}
+
+pub type Result<T> = std::result::Result<T, EngraveError>;

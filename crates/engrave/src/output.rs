@@ -1,0 +1,235 @@
+//! Files for the workshop, all in mm in the zone's frame (origin bottom-left, X right, Y up):
+//! SVG (Y flipped for display, the zone drawn dashed), DXF (`LWPOLYLINE`s on layer `ENGRAVE`,
+//! `$INSUNITS` = mm), GRBL G-code (laser mode, `M4` dynamic power) and a PNG preview.
+
+use crate::geom::{bounds, Point};
+use crate::toolpath::{direction, Mode, Toolpath};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Rapid (laser-off) speed assumed by time estimates, mm/min.
+pub const RAPID_MM_MIN: f64 = 3000.0;
+
+/// What a toolpath amounts to.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub mode: &'static str,
+    pub cuts: usize,
+    pub passes: u32,
+    /// Laser-on extent, mm: [min_x, min_y, max_x, max_y].
+    pub bounds: [f64; 4],
+    pub cut_length_mm: f64,
+    pub travel_length_mm: f64,
+    /// Cutting at the layer's speed plus travel at [`RAPID_MM_MIN`] (acceleration ignored).
+    pub estimated_seconds: f64,
+}
+
+fn r3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+pub fn summary(tp: &Toolpath) -> Summary {
+    let b = bounds(tp.cuts.iter().flat_map(|c| c.points.iter())).unwrap_or_default();
+    let cut = tp.cut_length();
+    let travel = tp.travel_length();
+    Summary {
+        mode: tp.layer.mode.name(),
+        cuts: tp.cuts.len(),
+        passes: tp.layer.passes,
+        bounds: [r3(b.x0), r3(b.y0), r3(b.x1), r3(b.y1)],
+        cut_length_mm: r3(cut),
+        travel_length_mm: r3(travel),
+        estimated_seconds: r3(cut / tp.layer.speed * 60.0 + travel / RAPID_MM_MIN * 60.0),
+    }
+}
+
+/// A number for G-code and SVG: at most 3 decimals, no trailing zeros.
+fn num(v: f64) -> String {
+    let s = format!("{:.3}", if v.abs() < 0.0005 { 0.0 } else { v });
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// The width a cut burns, mm, for drawings: the hatch spacing, or 0.1 mm for lines.
+fn burn_width(tp: &Toolpath) -> f64 {
+    match tp.layer.mode {
+        Mode::Fill(h) => h.spacing,
+        _ => 0.1,
+    }
+}
+
+pub fn svg(tp: &Toolpath) -> String {
+    let (w, h) = (tp.zone.width(), tp.zone.height());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}mm" height="{}mm" viewBox="0 0 {} {}">"#,
+        num(w),
+        num(h),
+        num(w),
+        num(h)
+    );
+    let _ =
+        writeln!(s, "<desc>Orfèvre engraving, mm; the machine's origin is the zone's bottom-left corner, Y up.</desc>");
+    for n in &tp.notes {
+        let _ = writeln!(s, "<!-- {} -->", n.replace("--", "—"));
+    }
+    let _ = writeln!(
+        s,
+        r##"<rect x="0" y="0" width="{}" height="{}" fill="none" stroke="#999" stroke-width="0.05" stroke-dasharray="0.4 0.3"/>"##,
+        num(w),
+        num(h)
+    );
+    let _ = write!(
+        s,
+        r##"<path transform="matrix(1 0 0 -1 0 {})" fill="none" stroke="#000" stroke-width="{}" stroke-linecap="butt" d=""##,
+        num(h),
+        num(burn_width(tp))
+    );
+    for c in &tp.cuts {
+        for (i, p) in c.points.iter().enumerate() {
+            let _ = write!(s, "{}{} {}", if i == 0 { "M" } else { "L" }, num(p.x), num(p.y));
+        }
+        if c.closed {
+            s.push('Z');
+        }
+    }
+    s.push_str("\"/>\n</svg>\n");
+    s
+}
+
+pub fn dxf(tp: &Toolpath) -> Vec<u8> {
+    use dxf::entities::{Entity, EntityType, LwPolyline};
+    use dxf::LwPolylineVertex;
+    let mut d = dxf::Drawing::new();
+    d.header.version = dxf::enums::AcadVersion::R2000;
+    d.header.default_drawing_units = dxf::enums::Units::Millimeters;
+    for c in &tp.cuts {
+        let mut pl = LwPolyline {
+            vertices: c.points.iter().map(|p| LwPolylineVertex { x: p.x, y: p.y, ..Default::default() }).collect(),
+            ..Default::default()
+        };
+        pl.set_is_closed(c.closed);
+        let mut e = Entity::new(EntityType::LwPolyline(pl));
+        e.common.layer = "ENGRAVE".into();
+        d.add_entity(e);
+    }
+    let mut out = Vec::new();
+    d.save(&mut out).expect("writing DXF to memory does not fail");
+    out
+}
+
+/// GRBL G-code in laser mode (`$32=1`): `M4` scales power with speed, `G0` moves are dark.
+/// Hatch lines get a laser-off run-up and run-out of the layer's overscan.
+pub fn gcode(tp: &Toolpath) -> String {
+    let l = tp.layer;
+    let overscan = match l.mode {
+        Mode::Fill(h) => h.overscan,
+        _ => 0.0,
+    };
+    let mut g = String::new();
+    let _ = writeln!(g, "; Orfevre engraving: {} mode, {} cuts, {} pass(es)", l.mode.name(), tp.cuts.len(), l.passes);
+    let _ = writeln!(
+        g,
+        "; units mm; origin at the zone's bottom-left corner, X right, Y up; zone {} x {} mm",
+        num(tp.zone.width()),
+        num(tp.zone.height())
+    );
+    let _ = writeln!(g, "; GRBL laser mode ($32=1), power S0-1000 ($30=1000)");
+    for n in &tp.notes {
+        let _ = writeln!(g, "; {}", n.replace(['(', ')'], ""));
+    }
+    g.push_str("G21\nG90\nM4 S0\n");
+    let pt = |p: Point| format!("X{} Y{}", num(p.x), num(p.y));
+    let mut at = Point::ORIGIN;
+    for pass in 1..=l.passes {
+        let _ = writeln!(g, "; pass {pass}");
+        for c in &tp.cuts {
+            if overscan > 0.0 && !c.closed && c.points.len() == 2 {
+                let d = direction(c);
+                let (a, b) = (c.points[0], c.points[1]);
+                let _ = writeln!(g, "G0 {}", pt(a - d * overscan));
+                let _ = writeln!(g, "G1 {} S0 F{}", pt(a), num(l.speed));
+                let _ = writeln!(g, "G1 {} S{}", pt(b), l.power);
+                let _ = writeln!(g, "G1 {} S0", pt(b + d * overscan));
+                at = b + d * overscan;
+                continue;
+            }
+            if pt(c.points[0]) != pt(at) {
+                let _ = writeln!(g, "G0 {}", pt(c.points[0]));
+            }
+            at = c.end();
+            for (i, p) in c.points.iter().enumerate().skip(1) {
+                if i == 1 {
+                    let _ = writeln!(g, "G1 {} S{} F{}", pt(*p), l.power, num(l.speed));
+                } else {
+                    let _ = writeln!(g, "G1 {}", pt(*p));
+                }
+            }
+            if c.closed {
+                let _ = writeln!(
+                    g,
+                    "G1 {}{}",
+                    pt(c.points[0]),
+                    if c.points.len() == 1 { format!(" S{}", l.power) } else { String::new() }
+                );
+            }
+        }
+    }
+    g.push_str("M5 S0\nG0 X0 Y0\nM2\n");
+    g
+}
+
+/// The cuts drawn as the laser burns them (each `burn` mm wide), black on transparent, at
+/// `px_per_mm`; Y up in the zone becomes down in the image.
+pub fn rasterise(tp: &Toolpath, px_per_mm: f64, burn: f64) -> tiny_skia::Pixmap {
+    let (w, h) = ((tp.zone.width() * px_per_mm).ceil() as u32, (tp.zone.height() * px_per_mm).ceil() as u32);
+    let mut pm = tiny_skia::Pixmap::new(w.max(1), h.max(1)).expect("non-empty");
+    let mut pb = tiny_skia::PathBuilder::new();
+    for c in &tp.cuts {
+        for (i, p) in c.points.iter().enumerate() {
+            let (x, y) = ((p.x * px_per_mm) as f32, ((tp.zone.height() - p.y) * px_per_mm) as f32);
+            if i == 0 {
+                pb.move_to(x, y);
+            } else {
+                pb.line_to(x, y);
+            }
+        }
+        if c.closed {
+            pb.close();
+        }
+    }
+    if let Some(path) = pb.finish() {
+        let mut paint = tiny_skia::Paint::default();
+        paint.set_color_rgba8(0, 0, 0, 255);
+        let stroke = tiny_skia::Stroke { width: (burn * px_per_mm) as f32, ..Default::default() };
+        pm.stroke_path(&path, &paint, &stroke, tiny_skia::Transform::identity(), None);
+    }
+    pm
+}
+
+/// The largest PNG side, px.
+pub const MAX_PREVIEW_PX: u32 = 4096;
+
+/// A preview of the engraving on polished metal, as PNG.
+pub fn png(tp: &Toolpath, px_per_mm: f64) -> Vec<u8> {
+    let longest = tp.zone.width().max(tp.zone.height());
+    let ppm = px_per_mm.min(MAX_PREVIEW_PX as f64 / longest).max(1.0);
+    let marks = rasterise(tp, ppm, burn_width(tp));
+    let mut pm = tiny_skia::Pixmap::new(marks.width(), marks.height()).expect("non-empty");
+    pm.fill(tiny_skia::Color::from_rgba8(0xe9, 0xe6, 0xdf, 255));
+    // Engraved metal reads darker and matte.
+    let mut tinted = marks.clone();
+    for px in tinted.pixels_mut() {
+        let a = px.alpha();
+        *px = tiny_skia::PremultipliedColorU8::from_rgba(
+            (0x4a_u16 * a as u16 / 255) as u8,
+            (0x44_u16 * a as u16 / 255) as u8,
+            (0x3c_u16 * a as u16 / 255) as u8,
+            a,
+        )
+        .expect("premultiplied");
+    }
+    pm.draw_pixmap(0, 0, tinted.as_ref(), &tiny_skia::PixmapPaint::default(), tiny_skia::Transform::identity(), None);
+    pm.encode_png().expect("encoding a PNG in memory does not fail")
+}
