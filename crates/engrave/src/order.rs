@@ -30,6 +30,100 @@ pub fn order(tp: &mut Toolpath, opts: TwoOpt) {
     two_opt(tp, opts);
 }
 
+/// Entry points of the cuts in a uniform grid, for nearest-neighbour queries.
+struct Grid {
+    x0: f64,
+    y0: f64,
+    cell: f64,
+    w: usize,
+    h: usize,
+    /// Per cell: (cut, how to enter, point).
+    cells: Vec<Vec<(u32, u32, Point)>>,
+}
+
+impl Grid {
+    fn new(cuts: &[Option<Cut>]) -> Grid {
+        let pts = || cuts.iter().flatten().flat_map(|c| c.points.iter());
+        let b = crate::geom::bounds(pts()).unwrap_or_default().union_pt(Point::ORIGIN);
+        let n: usize = cuts.iter().flatten().map(|c| if c.closed { c.points.len() } else { 2 }).sum();
+        // About two entries per cell.
+        let area = (b.width() * b.height()).max(1e-6);
+        let cell = (area * 2.0 / n.max(1) as f64).sqrt().max(1e-3);
+        let w = ((b.width() / cell).floor() as usize + 1).min(4096);
+        let h = ((b.height() / cell).floor() as usize + 1).min(4096);
+        let cell = cell.max(b.width() / w as f64).max(b.height() / h as f64);
+        let mut g = Grid { x0: b.x0, y0: b.y0, cell, w, h, cells: vec![Vec::new(); w * h] };
+        for (i, c) in cuts.iter().enumerate() {
+            let Some(c) = c else { continue };
+            if c.closed {
+                for (v, p) in c.points.iter().enumerate() {
+                    g.insert(i, v, *p);
+                }
+            } else {
+                g.insert(i, 0, c.start());
+                if c.reversible {
+                    g.insert(i, 1, c.end());
+                }
+            }
+        }
+        g
+    }
+
+    fn at(&self, p: Point) -> (usize, usize) {
+        let cx = (((p.x - self.x0) / self.cell).floor().max(0.0) as usize).min(self.w - 1);
+        let cy = (((p.y - self.y0) / self.cell).floor().max(0.0) as usize).min(self.h - 1);
+        (cx, cy)
+    }
+
+    fn insert(&mut self, cut: usize, how: usize, p: Point) {
+        let (cx, cy) = self.at(p);
+        self.cells[cy * self.w + cx].push((cut as u32, how as u32, p));
+    }
+
+    /// The nearest entry accepted by `ok`, searching rings of cells outwards from `p`; entries of
+    /// finished cuts are dropped on the way.
+    fn nearest(&mut self, p: Point, done: &[bool], ok: impl Fn(usize) -> bool) -> Option<(usize, usize)> {
+        let (cx, cy) = self.at(p);
+        let mut best: Option<(f64, usize, usize)> = None;
+        let max_r = self.w.max(self.h);
+        for r in 0..=max_r {
+            // Every cell of ring r is at least (r - 1) cells away from p.
+            if let Some((d, _, _)) = best {
+                if r >= 1 && ((r - 1) as f64 * self.cell).powi(2) > d {
+                    break;
+                }
+            }
+            let (x_lo, x_hi) = (cx as isize - r as isize, cx as isize + r as isize);
+            let (y_lo, y_hi) = (cy as isize - r as isize, cy as isize + r as isize);
+            for y in y_lo..=y_hi {
+                if y < 0 || y >= self.h as isize {
+                    continue;
+                }
+                let edge = y == y_lo || y == y_hi;
+                let mut x = x_lo;
+                while x <= x_hi {
+                    if x >= 0 && x < self.w as isize {
+                        let cell = &mut self.cells[y as usize * self.w + x as usize];
+                        cell.retain(|e| !done[e.0 as usize]);
+                        for &(cut, how, q) in cell.iter() {
+                            if !ok(cut as usize) {
+                                continue;
+                            }
+                            let d = p.distance_squared(q);
+                            if best.is_none_or(|(bd, _, _)| d < bd) {
+                                best = Some((d, cut as usize, how as usize));
+                            }
+                        }
+                    }
+                    // Inner rows of the ring: only its two side cells.
+                    x = if edge || x == x_hi { x + 1 } else { x_hi };
+                }
+            }
+        }
+        best.map(|(_, c, h)| (c, h))
+    }
+}
+
 /// Greedy nearest neighbour; returns the cuts in order and `before` renumbered to match.
 pub fn nearest_neighbour(cuts: Vec<Cut>, before: &[Option<usize>]) -> (Vec<Cut>, Vec<Option<usize>>) {
     let n = cuts.len();
@@ -41,32 +135,10 @@ pub fn nearest_neighbour(cuts: Vec<Cut>, before: &[Option<usize>]) -> (Vec<Cut>,
     let mut at = Point::ORIGIN;
     let mut out_idx = Vec::with_capacity(n);
     let mut out: Vec<Option<Cut>> = cuts.into_iter().map(Some).collect();
+    let mut grid = Grid::new(&out);
     let mut placed = Vec::with_capacity(n);
     for _ in 0..n {
-        // (distance, cut, how to enter: vertex index for closed, 0 start / 1 end for open)
-        let mut best: Option<(f64, usize, usize)> = None;
-        for i in 0..n {
-            if done[i] || pending[i] > 0 {
-                continue;
-            }
-            let c = out[i].as_ref().expect("not yet placed");
-            let mut consider = |d: f64, how: usize| {
-                if best.is_none_or(|(bd, _, _)| d < bd) {
-                    best = Some((d, i, how));
-                }
-            };
-            if c.closed {
-                for (v, p) in c.points.iter().enumerate() {
-                    consider(at.distance_squared(*p), v);
-                }
-            } else {
-                consider(at.distance_squared(c.start()), 0);
-                if c.reversible {
-                    consider(at.distance_squared(c.end()), 1);
-                }
-            }
-        }
-        let Some((_, i, how)) = best else { break };
+        let Some((i, how)) = grid.nearest(at, &done, |i| pending[i] == 0) else { break };
         let mut c = out[i].take().expect("not yet placed");
         if c.closed {
             c.points.rotate_left(how);
@@ -111,36 +183,43 @@ pub fn two_opt(tp: &mut Toolpath, opts: TwoOpt) {
     if n < 3 {
         return;
     }
+    let constrained = tp.before.iter().any(Option::is_some);
+    // (entry, exit, reversible) per position, kept in step with the cuts.
+    let mut ends: Vec<(Point, Point, bool)> = tp.cuts.iter().map(|c| (c.start(), c.end(), c.reversible)).collect();
     for _ in 0..opts.max_passes {
         let mut improved = false;
         for i in 0..n - 1 {
-            let prev_end = if i == 0 { Point::ORIGIN } else { tp.cuts[i - 1].end() };
+            if !ends[i].2 {
+                continue;
+            }
+            let prev_end = if i == 0 { Point::ORIGIN } else { ends[i - 1].1 };
             let last = opts.window.map_or(n - 1, |w| (i + w).min(n - 1));
             let mut j = i + 1;
             while j <= last {
-                if !tp.cuts[j].reversible {
+                if !ends[j].2 {
                     break; // every longer run holds this one-way cut too
                 }
-                if !tp.cuts[i].reversible {
-                    break;
-                }
-                let (a_i, b_j) = (tp.cuts[i].start(), tp.cuts[j].end());
-                let next = tp.cuts.get(j + 1).map(|c| c.start());
+                let (a_i, b_j) = (ends[i].0, ends[j].1);
+                let next = ends.get(j + 1).map(|e| e.0);
                 let old = prev_end.distance(a_i) + next.map_or(0.0, |s| b_j.distance(s));
                 let new = prev_end.distance(b_j) + next.map_or(0.0, |s| a_i.distance(s));
-                if new < old - 1e-9 && run_is_free(&tp.before, i, j) {
+                if new < old - 1e-9 && (!constrained || run_is_free(&tp.before, i, j)) {
                     tp.cuts[i..=j].reverse();
-                    for c in &mut tp.cuts[i..=j] {
+                    ends[i..=j].reverse();
+                    for (c, e) in tp.cuts[i..=j].iter_mut().zip(&mut ends[i..=j]) {
                         flip(c);
+                        *e = (c.start(), c.end(), c.reversible);
                     }
-                    // Keep `before` pointing at the same cuts.
-                    let map = |k: usize| if (i..=j).contains(&k) { i + j - k } else { k };
-                    let old_before = std::mem::take(&mut tp.before);
-                    let mut nb = vec![None; n];
-                    for (k, b) in old_before.into_iter().enumerate() {
-                        nb[map(k)] = b.map(map);
+                    if constrained {
+                        // Keep `before` pointing at the same cuts.
+                        let map = |k: usize| if (i..=j).contains(&k) { i + j - k } else { k };
+                        let old_before = std::mem::take(&mut tp.before);
+                        let mut nb = vec![None; n];
+                        for (k, b) in old_before.into_iter().enumerate() {
+                            nb[map(k)] = b.map(map);
+                        }
+                        tp.before = nb;
                     }
-                    tp.before = nb;
                     improved = true;
                 }
                 j += 1;

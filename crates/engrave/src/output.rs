@@ -43,11 +43,33 @@ pub fn summary(tp: &Toolpath) -> Summary {
     }
 }
 
-/// A number for G-code and SVG: at most 3 decimals, no trailing zeros.
+/// A number for G-code and SVG: at most 3 decimals, no trailing zeros (integer formatting: this
+/// runs for every coordinate of every file).
+struct N(f64);
+
+impl std::fmt::Display for N {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let milli = (self.0 * 1000.0).round() as i64;
+        if milli < 0 {
+            f.write_str("-")?;
+        }
+        let m = milli.unsigned_abs();
+        write!(f, "{}", m / 1000)?;
+        let mut frac = m % 1000;
+        if frac != 0 {
+            let mut digits = 3;
+            while frac % 10 == 0 {
+                frac /= 10;
+                digits -= 1;
+            }
+            write!(f, ".{frac:0digits$}")?;
+        }
+        Ok(())
+    }
+}
+
 fn num(v: f64) -> String {
-    let s = format!("{:.3}", if v.abs() < 0.0005 { 0.0 } else { v });
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
+    N(v).to_string()
 }
 
 /// The width a cut burns, mm, for drawings: the hatch spacing, or 0.1 mm for lines.
@@ -88,7 +110,7 @@ pub fn svg(tp: &Toolpath) -> String {
     );
     for c in &tp.cuts {
         for (i, p) in c.points.iter().enumerate() {
-            let _ = write!(s, "{}{} {}", if i == 0 { "M" } else { "L" }, num(p.x), num(p.y));
+            let _ = write!(s, "{}{} {}", if i == 0 { "M" } else { "L" }, N(p.x), N(p.y));
         }
         if c.closed {
             s.push('Z');
@@ -140,7 +162,16 @@ pub fn gcode(tp: &Toolpath) -> String {
         let _ = writeln!(g, "; {}", n.replace(['(', ')'], ""));
     }
     g.push_str("G21\nG90\nM4 S0\n");
-    let pt = |p: Point| format!("X{} Y{}", num(p.x), num(p.y));
+    struct P(Point);
+    impl std::fmt::Display for P {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "X{} Y{}", N(self.0.x), N(self.0.y))
+        }
+    }
+    let pt = P;
+    let same = |a: Point, b: Point| {
+        (a.x * 1000.0).round() == (b.x * 1000.0).round() && (a.y * 1000.0).round() == (b.y * 1000.0).round()
+    };
     let mut at = Point::ORIGIN;
     for pass in 1..=l.passes {
         let _ = writeln!(g, "; pass {pass}");
@@ -149,19 +180,19 @@ pub fn gcode(tp: &Toolpath) -> String {
                 let d = direction(c);
                 let (a, b) = (c.points[0], c.points[1]);
                 let _ = writeln!(g, "G0 {}", pt(a - d * overscan));
-                let _ = writeln!(g, "G1 {} S0 F{}", pt(a), num(l.speed));
+                let _ = writeln!(g, "G1 {} S0 F{}", pt(a), N(l.speed));
                 let _ = writeln!(g, "G1 {} S{}", pt(b), l.power);
                 let _ = writeln!(g, "G1 {} S0", pt(b + d * overscan));
                 at = b + d * overscan;
                 continue;
             }
-            if pt(c.points[0]) != pt(at) {
+            if !same(c.points[0], at) {
                 let _ = writeln!(g, "G0 {}", pt(c.points[0]));
             }
             at = c.end();
             for (i, p) in c.points.iter().enumerate().skip(1) {
                 if i == 1 {
-                    let _ = writeln!(g, "G1 {} S{} F{}", pt(*p), l.power, num(l.speed));
+                    let _ = writeln!(g, "G1 {} S{} F{}", pt(*p), l.power, N(l.speed));
                 } else {
                     let _ = writeln!(g, "G1 {}", pt(*p));
                 }
@@ -232,4 +263,25 @@ pub fn png(tp: &Toolpath, px_per_mm: f64) -> Vec<u8> {
     }
     pm.draw_pixmap(0, 0, tinted.as_ref(), &tiny_skia::PixmapPaint::default(), tiny_skia::Transform::identity(), None);
     pm.encode_png().expect("encoding a PNG in memory does not fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_have_at_most_three_decimals() {
+        for (v, s) in [
+            (0.0, "0"),
+            (-0.0004, "0"),
+            (1.5, "1.5"),
+            (-2.025, "-2.025"),
+            (3.0, "3"),
+            (-0.5, "-0.5"),
+            (12.3456, "12.346"),
+            (0.01, "0.01"),
+        ] {
+            assert_eq!(num(v), s, "{v}");
+        }
+    }
 }

@@ -127,7 +127,10 @@ fn serve_stops_gracefully_on_sigterm() {
 #[test]
 fn engrave_text_writes_every_format() {
     if !std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists() {
-        assert!(std::env::var("ORFEVRE_TEST_STRICT").as_deref() != Ok("1"), "DejaVu Sans (fonts-dejavu-core) is missing");
+        assert!(
+            std::env::var("ORFEVRE_TEST_STRICT").as_deref() != Ok("1"),
+            "DejaVu Sans (fonts-dejavu-core) is missing"
+        );
         eprintln!("\n*** SKIPPED engrave CLI test: install fonts-dejavu-core ***\n");
         return;
     }
@@ -165,7 +168,8 @@ fn engrave_text_writes_every_format() {
     let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16 by 8", "-o", out.to_str().unwrap(), "Zoë"]);
     assert_eq!(code, 2);
     assert!(err.contains("WIDTHxHEIGHT"), "{err}");
-    let (code, _, err) = orfevre(&["engrave", "text", "--zone", "16x8", "--power", "2000", "-o", out.to_str().unwrap(), "Zoë"]);
+    let (code, _, err) =
+        orfevre(&["engrave", "text", "--zone", "16x8", "--power", "2000", "-o", out.to_str().unwrap(), "Zoë"]);
     assert_eq!(code, 2);
     assert!(err.contains("power"), "{err}");
 }
