@@ -101,6 +101,20 @@ await check('spell-accented-name', async (page) => {
 });
 
 let shared;
+await check('engraving-preview', async (page) => {
+  await page.goto(`${url}/b/engraved-pendant`);
+  await page.locator('output[data-testid=total]').waitFor();
+  await page.locator('input[data-field=engraving]').pressSequentially('Zoë', { delay: 30 });
+  const svg = page.locator('[data-preview=engraving] svg');
+  await svg.waitFor();
+  assert(await svg.getAttribute('width') === '16mm', 'the preview is the 16 × 8 mm zone');
+  assert(await page.locator('[data-preview=engraving] svg path').count() > 0, 'outlines drawn');
+  await page.locator('select[data-font=engraving]').selectOption('script');
+  await page.locator('input[data-field=engraving]').fill('Zoë ♥');
+  await page.locator('input[data-field=engraving]').dispatchEvent('input');
+  await page.locator('[data-preview=engraving] .warn', { hasText: 'no glyph' }).waitFor();
+});
+
 await check('save-and-share', async (page, ctx) => {
   await page.goto(`${url}/b/moments-bracelet`);
   await page.locator('output[data-testid=total]').waitFor();

@@ -78,6 +78,15 @@ export class Api {
     return data as T;
   }
   get<T>(path: string) { return this.call<T>('GET', path); }
+  /** POSTs JSON and returns the raw body (an SVG); problems raised as ApiError. */
+  async postForText(path: string, body: unknown): Promise<string> {
+    const r = await fetch(this.base + path, {
+      method: 'POST', body: JSON.stringify(body), credentials: 'include', headers: { 'content-type': 'application/json' },
+    });
+    const text = await r.text();
+    if (!r.ok) throw new ApiError(r.status, text ? JSON.parse(text) : null);
+    return text;
+  }
   /** Sends a file as the raw body (a catalog archive). */
   async upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
     const r = await fetch(this.base + path, {

@@ -23,6 +23,9 @@ export class Configurator extends HTMLElement {
   message = '';
   spellIssues: Spelling['issues'] = [];
   private seq = 0;
+  /** Engraving previews by request (the server's production layout as SVG, or why it fails). */
+  private previews = new Map<string, string>();
+  private previewTimer = 0;
   /** The candidate list's search text and "available only" switch (kept across re-renders). */
   private filter = { text: '', feasibleOnly: false };
 
@@ -199,6 +202,29 @@ export class Configurator extends HTMLElement {
     }).join('')}</ul>`;
   }
 
+  /** Shows the engraving of `text` in field `id` as the workshop will make it. */
+  private async preview(root: ShadowRoot, id: string, text: string) {
+    const div = root.querySelector<HTMLElement>(`[data-preview="${id}"]`);
+    if (!div) return;
+    const font = this.history.current.fields[id]?.font;
+    const key = JSON.stringify([this.base.id, id, text, font ?? '']);
+    let html = this.previews.get(key);
+    if (html === undefined) {
+      if (!text.trim()) html = '';
+      else {
+        try {
+          html = await this.api.postForText('/api/v1/engraving/preview', { base: this.base.id, field: id, text, ...(font ? { font } : {}) });
+        } catch (e) {
+          html = `<p class="warn">${esc(e instanceof ApiError ? e.message : String(e))}</p>`;
+        }
+      }
+      if (this.previews.size > 200) this.previews.clear();
+      this.previews.set(key, html);
+    }
+    div.innerHTML = html;
+    div.querySelector('svg')?.setAttribute('aria-label', `${t('engraving')}: ${text}`);
+  }
+
   /** Whether the filter hides a candidate whose search text is `hay` (lower case). */
   private hides(hay: string, feasible: boolean): boolean {
     const words = this.filter.text.toLowerCase().split(/\s+/).filter(Boolean);
@@ -230,7 +256,7 @@ export class Configurator extends HTMLElement {
       const fonts = f.fonts.length ? `<select data-font="${f.id}" aria-label="${esc(f.label)} font">${f.fonts.map((x) =>
         `<option ${d.fields[f.id]?.font === x ? 'selected' : ''}>${x}</option>`).join('')}</select>` : '';
       return `<label class="field">${esc(f.label)} <input data-field="${f.id}" value="${v}" maxlength="${f.max_length ?? 100}">${fonts}</label>
-        ${f.kind === 'engraving' && v ? `<p class="engrave-preview engrave-${esc(d.fields[f.id]?.font ?? f.fonts[0] ?? '')}" aria-hidden="true">${v}</p>` : ''}`;
+        ${f.kind === 'engraving' ? `<div class="engrave-preview" data-preview="${f.id}" aria-live="polite"></div>` : ''}`;
     }).join('');
   }
 
@@ -247,8 +273,8 @@ export class Configurator extends HTMLElement {
     const d = this.history.current;
     const sizes = this.base.sizes.length > 1 ? `<label>${t('size')} <select data-size>${this.base.sizes.map((s) =>
       `<option value="${s.id}" ${s.id === (d.size ?? this.base.default_size) ? 'selected' : ''}>${esc(s.label)}</option>`).join('')}</select></label>
-      <label class="wrist">${t('wristHelper')} <input data-wrist type="number" min="12" max="25" step="0.5" inputmode="decimal"></label>
-      <small>${t('wristHint')}</small>` : '';
+      ${this.base.piece === 'bracelet' ? `<label class="wrist">${t('wristHelper')} <input data-wrist type="number" min="12" max="25" step="0.5" inputmode="decimal"></label>
+      <small>${t('wristHint')}</small>` : ''}` : '';
     const places = this.places();
     const placeTabs = places.length > 1 ? `<div role="tablist" class="places">${places.map((p, k) =>
       `<button role="tab" data-place="${k}" aria-selected="${JSON.stringify(p) === JSON.stringify(this.place)}">${esc(this.placeLabel(p))}</button>`).join('')}</div>` : '';
@@ -332,7 +358,13 @@ export class Configurator extends HTMLElement {
     });
     q<HTMLInputElement>('input[data-field]').forEach((inp) => {
       inp.onchange = () => this.change((d) => { (d.fields[inp.dataset.field!] ??= {}).text = inp.value; });
+      // The engraving preview follows each keystroke (debounced); the design changes on commit.
+      inp.oninput = () => {
+        window.clearTimeout(this.previewTimer);
+        this.previewTimer = window.setTimeout(() => this.preview(root, inp.dataset.field!, inp.value), 120);
+      };
     });
+    q<HTMLElement>('[data-preview]').forEach((div) => this.preview(root, div.dataset.preview!, this.history.current.fields[div.dataset.preview!]?.text ?? ''));
     q<HTMLSelectElement>('select[data-font]').forEach((sel) => {
       sel.onchange = () => this.change((d) => { (d.fields[sel.dataset.font!] ??= {}).font = sel.value; });
     });

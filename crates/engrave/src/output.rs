@@ -58,7 +58,7 @@ impl std::fmt::Display for N {
         let mut frac = m % 1000;
         if frac != 0 {
             let mut digits = 3;
-            while frac % 10 == 0 {
+            while frac.is_multiple_of(10) {
                 frac /= 10;
                 digits -= 1;
             }
@@ -117,6 +117,42 @@ pub fn svg(tp: &Toolpath) -> String {
         }
     }
     s.push_str("\"/>\n</svg>\n");
+    s
+}
+
+/// The shopper's preview: the production outlines filled (outline fonts) or the strokes drawn at
+/// `stroke` mm (single-line fonts), Y flipped for display, the zone dashed.
+pub fn outline_svg(shapes: &[crate::geom::Shape], zone: crate::geom::Zone, stroke: f64) -> String {
+    let (w, h) = (zone.width(), zone.height());
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}" role="img"><rect width="{w}" height="{h}" fill="none" stroke="#b9b2a6" stroke-width="0.05" stroke-dasharray="0.4 0.3"/><g transform="matrix(1 0 0 -1 0 {h})">"##,
+        w = N(w),
+        h = N(h)
+    );
+    for (closed, attrs) in [
+        (true, r#"fill="currentColor" fill-rule="nonzero""#.to_string()),
+        (
+            false,
+            format!(
+                r#"fill="none" stroke="currentColor" stroke-width="{}" stroke-linecap="round" stroke-linejoin="round""#,
+                N(stroke)
+            ),
+        ),
+    ] {
+        let mut d = String::new();
+        for sh in shapes.iter().filter(|sh| sh.closed == closed) {
+            for (i, p) in sh.points.iter().enumerate() {
+                let _ = write!(d, "{}{} {}", if i == 0 { "M" } else { "L" }, N(p.x), N(p.y));
+            }
+            if closed {
+                d.push('Z');
+            }
+        }
+        if !d.is_empty() {
+            let _ = write!(s, r#"<path {attrs} d="{d}"/>"#);
+        }
+    }
+    s.push_str("</g></svg>");
     s
 }
 

@@ -399,6 +399,12 @@ fn authorization_matrix(db: &Db) {
         ("POST", "/api/v1/designs/spell".into(), Some(json!({"text": "Léa"}).to_string()), [200; 8]),
         (
             "POST",
+            "/api/v1/engraving/preview".into(),
+            Some(json!({"base": "engraved-pendant", "field": "engraving", "text": ""}).to_string()),
+            [200; 8],
+        ),
+        (
+            "POST",
             "/api/v1/designs/choice".into(),
             Some(format!(r#"{{"design": {design}, "choice": {{"kind": "size"}}}}"#)),
             [200; 8],
@@ -922,6 +928,55 @@ fn crash_keeps_acknowledged_orders(db: &Db) {
     assert!(lost.is_empty(), "{} acknowledged order(s) lost after kill -9: {lost:?}", lost.len());
 }
 both!(crash_keeps_acknowledged_orders);
+
+/// The configurator's engraving preview is the production layout: an SVG in the field's zone, in mm.
+#[test]
+fn engraving_preview() {
+    if !std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").exists()
+        || !std::path::Path::new("/usr/share/hershey-fonts/scripts.jhf").exists()
+    {
+        assert!(
+            std::env::var("ORFEVRE_TEST_STRICT").as_deref() != Ok("1"),
+            "fonts-dejavu-core or hershey-fonts-data missing"
+        );
+        eprintln!("\n*** SKIPPED engraving_preview: install fonts-dejavu-core and hershey-fonts-data ***\n");
+        return;
+    }
+    let s = Server::start(&Db::sqlite(), &[]);
+    let c = client();
+    let preview = |body: Value| {
+        let r = s.post(&c, "/api/v1/engraving/preview").json(&body).send().unwrap();
+        let st = r.status().as_u16();
+        let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+        (st, ct, r.text().unwrap())
+    };
+    let (st, ct, svg) = preview(json!({"base": "engraved-pendant", "field": "engraving", "text": "Zoë"}));
+    assert_eq!((st, ct.as_str()), (200, "image/svg+xml"), "{svg}");
+    assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" width="16mm" height="8mm""#), "{svg}");
+    assert!(svg.contains(r#"fill="currentColor""#), "outline font: filled outlines");
+    let (st, _, svg) =
+        preview(json!({"base": "engraved-pendant", "field": "engraving", "text": "Zoë", "font": "script"}));
+    assert_eq!(st, 200);
+    assert!(svg.contains(r#"stroke="currentColor""#) && !svg.contains("fill=\"currentColor\""), "single-line: strokes");
+    let problem = |body: Value| {
+        let (st, ct, text) = preview(body);
+        assert_eq!(ct, "application/problem+json", "{text}");
+        let p: Value = serde_json::from_str(&text).unwrap();
+        (st, p["errors"][0]["pointer"].as_str().unwrap_or("").to_string(), p["detail"].as_str().unwrap().to_string())
+    };
+    let (st, ptr, detail) =
+        problem(json!({"base": "engraved-pendant", "field": "engraving", "text": "Zoë ♥", "font": "script"}));
+    assert_eq!((st, ptr.as_str()), (422, "/text"), "{detail}");
+    assert!(detail.contains("Hershey Script (single line) has no glyph for '♥'"), "{detail}");
+    let (st, ptr, _) = problem(json!({"base": "engraved-pendant", "field": "engraving", "text": "a".repeat(13)}));
+    assert_eq!((st, ptr.as_str()), (422, "/text"));
+    let (st, ptr, _) = problem(json!({"base": "engraved-pendant", "field": "engraving", "text": "x", "font": "comic"}));
+    assert_eq!((st, ptr.as_str()), (422, "/font"));
+    let (st, ptr, _) = problem(json!({"base": "engraved-pendant", "field": "packaging", "text": "x"}));
+    assert_eq!((st, ptr.as_str()), (422, "/field"));
+    let (st, _, _) = problem(json!({"base": "nope", "field": "engraving", "text": "x"}));
+    assert_eq!(st, 404);
+}
 
 /// Operations endpoints: health, readiness, Prometheus metrics, the OpenAPI document, request ids.
 fn operations(db: &Db) {

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type S = State<Arc<AppState>>;
+pub type S = State<Arc<AppState>>;
 
 /// Largest catalog upload (compressed or not); the catalog's own limits apply once unpacked.
 pub const UPLOAD_LIMIT: usize = 16 << 20;
@@ -40,6 +40,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/designs/evaluate", post(evaluate))
         .route("/api/v1/designs/choice", post(choose))
         .route("/api/v1/designs/spell", post(spell))
+        .route("/api/v1/engraving/preview", post(crate::engraving::preview))
         .route("/api/v1/designs", post(save_design))
         .route("/api/v1/designs/{hash}", get(get_design))
         .route("/api/v1/quotes", post(create_quote))

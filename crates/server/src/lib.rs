@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod catalogs;
+pub mod engraving;
 pub mod openapi;
 pub mod problem;
 pub mod quote;
@@ -92,6 +93,7 @@ pub struct AppState {
     pub public_url: String,
     pub quote_key: Vec<u8>,
     pub metrics: Option<PrometheusHandle>,
+    pub fonts: engraving::Fonts,
 }
 
 /// Opens storage, loads the catalogs and builds the state a router serves.
@@ -116,7 +118,7 @@ pub async fn state(config: Config, public_url: String) -> anyhow::Result<Arc<App
         )
         .ok()
         .and_then(|b| b.install_recorder().ok());
-    Ok(Arc::new(AppState { store, catalogs, config, public_url, quote_key, metrics }))
+    Ok(Arc::new(AppState { store, catalogs, config, public_url, quote_key, metrics, fonts: Default::default() }))
 }
 
 /// The whole HTTP surface.
