@@ -226,8 +226,8 @@ pub fn gcode(tp: &Toolpath) -> String {
                 let _ = writeln!(g, "G0 {}", pt(c.points[0]));
             }
             at = c.end();
-            for (i, p) in c.points.iter().enumerate().skip(1) {
-                if i == 1 {
+            for (i, p) in c.points[1..].iter().enumerate() {
+                if i == 0 {
                     let _ = writeln!(g, "G1 {} S{} F{}", pt(*p), l.power, N(l.speed));
                 } else {
                     let _ = writeln!(g, "G1 {}", pt(*p));
