@@ -438,17 +438,13 @@ pub async fn set_metal_prices(
     Json(req): Json<MetalPrices>,
 ) -> ApiResult<Response> {
     who.require(CATALOG_STAFF)?;
-    let set = crate::catalogs::sources(&s.store, &version).await?;
+    let set = crate::catalogs::sources(&s.store, &version).await.map_err(Problem::internal)?;
     let set = set.ok_or_else(|| Problem::not_found(format!("there is no catalog version {version}")))?;
     let edited = orfevre_catalog::edit::set_metal_prices(&set, &req.version, &req.prices).map_err(|e| {
         let pointer = if e.key == "version" { "/version".to_string() } else { format!("/prices/{}", e.key) };
         Problem::invalid("validation", format!("{pointer}: {}", e.message)).at(pointer, e.message)
     })?;
     let checked = crate::catalogs::check(&edited)?;
-    if s.store.catalog_sources(&checked.version).await?.is_some() {
-        return Err(Problem::conflict(format!("catalog version {} already exists", checked.version))
-            .at("/version", "choose a new version name"));
-    }
     let out = UploadResult {
         version: checked.version.clone(),
         digest: checked.digest.clone(),
@@ -457,7 +453,15 @@ pub async fn set_metal_prices(
         diagnostics: checked.diagnostics.clone(),
     };
     let new_version = checked.version.clone();
-    if !s.catalogs.put(checked, &who.actor()).await? {
+    // An existing version is refused, whether its content matches (false) or not (a 409 already).
+    let stored = s.catalogs.put(checked, &who.actor()).await.map_err(|p| {
+        if p.status == 409 {
+            p.at("/version", "choose a new version name")
+        } else {
+            p
+        }
+    })?;
+    if !stored {
         return Err(Problem::conflict(format!("catalog version {new_version} already exists"))
             .at("/version", "choose a new version name"));
     }

@@ -62,9 +62,9 @@ fn from_json(s: &str) -> anyhow::Result<SourceSet> {
 }
 
 /// A stored version's source files.
-pub async fn sources(store: &Store, version: &str) -> ApiResult<Option<SourceSet>> {
+pub async fn sources(store: &Store, version: &str) -> anyhow::Result<Option<SourceSet>> {
     let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
-    Ok(Some(from_json(&src).map_err(Problem::internal)?))
+    Ok(Some(from_json(&src)?))
 }
 
 /// The catalogs a server evaluates against.
@@ -140,8 +140,7 @@ impl Catalogs {
     }
 
     async fn load(store: &Store, version: &str) -> anyhow::Result<Option<(Engine, Art)>> {
-        let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
-        let set = from_json(&src)?;
+        let Some(set) = sources(store, version).await? else { return Ok(None) };
         let loaded = orfevre_catalog::load(&set);
         let c = loaded.catalog.ok_or_else(|| anyhow::anyhow!("stored catalog {version} no longer loads"))?;
         Ok(Some((Engine::new(c), art_of(&set))))
@@ -187,11 +186,14 @@ impl Catalogs {
         Ok(())
     }
 
-    /// Stores a checked catalog; returns whether it was new.
+    /// Stores a checked catalog; returns whether it was new. A version already stored keeps its
+    /// content (and the cache keeps serving that content, not the one offered again).
     pub async fn put(&self, c: Checked, by: &str) -> ApiResult<bool> {
         let new = self.store.put_catalog(&c.version, &c.digest, &c.sources, Some(by)).await?;
-        self.art.write().unwrap_or_else(|e| e.into_inner()).entry(c.version.clone()).or_insert(Arc::new(c.art));
-        self.cache.write().unwrap_or_else(|e| e.into_inner()).entry(c.version.clone()).or_insert(Arc::new(c.engine));
+        if new {
+            self.art.write().unwrap_or_else(|e| e.into_inner()).insert(c.version.clone(), Arc::new(c.art));
+            self.cache.write().unwrap_or_else(|e| e.into_inner()).insert(c.version.clone(), Arc::new(c.engine));
+        }
         Ok(new)
     }
 

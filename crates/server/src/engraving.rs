@@ -51,7 +51,7 @@ pub async fn preview(State(s): S, Json(r): Json<PreviewRequest>) -> ApiResult<Re
     let field = base.fields.iter().find(|f| f.id == r.field);
     let Some((width, height, fonts, max_length, min_stroke)) = field.and_then(|f| match &f.spec {
         FieldSpec::Engraving { width, height, fonts, max_length, min_stroke, .. } => {
-            Some((width.to_owned(), height.to_owned(), fonts, max_length.to_owned(), min_stroke.to_owned()))
+            Some((*width, *height, fonts, *max_length, *min_stroke))
         }
         _ => None,
     }) else {
