@@ -18,6 +18,7 @@
 
 pub mod font;
 pub mod geom;
+pub mod image;
 pub mod order;
 pub mod output;
 pub mod text;

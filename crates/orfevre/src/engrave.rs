@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use orfevre_engrave::text::ArcSpec;
 use orfevre_engrave::toolpath::Hatch;
-use orfevre_engrave::{order, output, text, toolpath, EngraveError, Font, Layer, Mode, TextSpec, Zone};
+use orfevre_engrave::{image, order, output, text, toolpath, EngraveError, Font, Layer, Mode, TextSpec, Zone};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -13,6 +13,81 @@ pub enum EngraveCmd {
     /// ordered for short travel, written as SVG, DXF, G-code or a PNG preview.
     /// Exit 0 written, 1 the text cannot be engraved (missing glyph, does not fit), 2 bad input.
     Text(TextArgs),
+    /// Engrave an image (PNG): a drawing traced as outlines and filled, or handwriting / a
+    /// signature traced along its centre line; cropped to its ink and fitted into the zone.
+    /// Exit 0 written, 1 nothing engravable, 2 bad input (not a PNG, over the limits).
+    Image(ImageArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+pub enum KindArg {
+    Drawing,
+    Handwriting,
+}
+
+#[derive(Args)]
+pub struct ImageArgs {
+    /// The PNG image (at most 20 MiB and 4096 × 4096 pixels).
+    pub input: PathBuf,
+    #[arg(long, value_enum, default_value = "drawing")]
+    pub kind: KindArg,
+    /// The engraving zone, WIDTHxHEIGHT in mm.
+    #[arg(long)]
+    pub zone: String,
+    /// Ink below this grey level (0–255; default: Otsu's threshold).
+    #[arg(long)]
+    pub threshold: Option<u8>,
+    /// Specks (and pin-holes) smaller than this many pixels are dropped.
+    #[arg(long, default_value_t = 16)]
+    pub min_speck: usize,
+    /// Simplification tolerance, pixels (default 0.7 for drawings, 1.5 for handwriting).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// Laser settings and output, shared by text and image.
+#[derive(Args)]
+pub struct OutArgs {
+    /// Default: fill for drawings and outline fonts, single-line for strokes.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Hatch angle, degrees.
+    #[arg(long, default_value_t = 0.0)]
+    pub angle: f64,
+    /// Hatch spacing, mm (about the laser's spot size).
+    #[arg(long, default_value_t = 0.025)]
+    pub spacing: f64,
+    /// Cross-hatch (a second hatch at +90°).
+    #[arg(long)]
+    pub cross: bool,
+    /// Engrave hatch lines one way only.
+    #[arg(long)]
+    pub unidirectional: bool,
+    /// Laser-off run-up at both ends of hatch lines, mm.
+    #[arg(long, default_value_t = 0.0)]
+    pub overscan: f64,
+    /// Laser power, S 0–1000.
+    #[arg(long, default_value_t = 800)]
+    pub power: u32,
+    /// Engraving speed, mm/min.
+    #[arg(long, default_value_t = 1200.0)]
+    pub speed: f64,
+    #[arg(long, default_value_t = 1)]
+    pub passes: u32,
+    /// Output format (default: from the -o extension).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The file to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Print a JSON summary (bounds, path and travel lengths, estimated time).
+    #[arg(long)]
+    pub json: bool,
+    /// PNG preview resolution, pixels per mm.
+    #[arg(long, default_value_t = 40.0)]
+    pub px_per_mm: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -52,9 +127,6 @@ pub struct TextArgs {
     /// Ring band: engrave the inside or the outside.
     #[arg(long, default_value = "inside", value_parser = ["inside", "outside"])]
     pub side: String,
-    /// Default: fill for outline fonts, single-line for single-line fonts.
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
     #[arg(long, default_value = "centre", value_parser = ["left", "centre", "center", "right"])]
     pub align: String,
     /// The cap height wanted, mm (default: as large as fits).
@@ -66,46 +138,96 @@ pub struct TextArgs {
     /// Bend the text along a circle of this radius, mm, centred in the zone (a pendant's rim).
     #[arg(long)]
     pub arc_radius: Option<f64>,
-    /// Hatch angle, degrees.
-    #[arg(long, default_value_t = 0.0)]
-    pub angle: f64,
-    /// Hatch spacing, mm (about the laser's spot size).
-    #[arg(long, default_value_t = 0.025)]
-    pub spacing: f64,
-    /// Cross-hatch (a second hatch at +90°).
-    #[arg(long)]
-    pub cross: bool,
-    /// Engrave hatch lines one way only.
-    #[arg(long)]
-    pub unidirectional: bool,
-    /// Laser-off run-up at both ends of hatch lines, mm.
-    #[arg(long, default_value_t = 0.0)]
-    pub overscan: f64,
-    /// Laser power, S 0–1000.
-    #[arg(long, default_value_t = 800)]
-    pub power: u32,
-    /// Engraving speed, mm/min.
-    #[arg(long, default_value_t = 1200.0)]
-    pub speed: f64,
-    #[arg(long, default_value_t = 1)]
-    pub passes: u32,
-    /// Output format (default: from the -o extension).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// The file to write.
-    #[arg(short, long)]
-    pub output: PathBuf,
-    /// Print a JSON summary (bounds, path and travel lengths, estimated time).
-    #[arg(long)]
-    pub json: bool,
-    /// PNG preview resolution, pixels per mm.
-    #[arg(long, default_value_t = 40.0)]
-    pub px_per_mm: f64,
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// Runs an engrave command: Ok(exit code).
 pub fn run(cmd: EngraveCmd) -> Result<u8> {
-    let EngraveCmd::Text(a) = cmd;
+    let fail = |e: EngraveError| -> Result<u8> {
+        match e {
+            e @ EngraveError::Invalid { .. } => bail!("{e}"),
+            e => {
+                eprintln!("error: {e}");
+                Ok(1)
+            }
+        }
+    };
+    match cmd {
+        EngraveCmd::Text(a) => {
+            let zone = match (&a.zone, a.ring_diameter) {
+                (Some(z), None) => Zone::parse(z),
+                (None, Some(d)) => {
+                    Zone::ring_band(d, a.ring_thickness, a.band_width.unwrap_or_default(), a.side == "outside")
+                }
+                _ => bail!("give either --zone WIDTHxHEIGHT or --ring-diameter with --band-width"),
+            };
+            let zone = zone.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let font = Font::named(&a.font).map_err(|e| anyhow::anyhow!("--font: {e}"))?;
+            let spec = TextSpec {
+                align: a.align.parse().map_err(|e: EngraveError| anyhow::anyhow!("{e}"))?,
+                cap_height: a.cap_height,
+                min_cap_height: a.min_cap_height,
+                arc: a.arc_radius.map(|radius| ArcSpec { radius, max_sweep_deg: 180.0 }),
+                ..TextSpec::new(a.text.replace("\\n", "\n"))
+            };
+            let shapes = match text::layout(&font, &spec, &zone) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let notes = if font.is_single_line() {
+                vec![orfevre_engrave::font::HERSHEY_ACKNOWLEDGEMENT.to_string()]
+            } else {
+                Vec::new()
+            };
+            let extra = serde_json::json!({"font": font.name});
+            write(&a.out, &shapes, zone, font.is_single_line(), notes, extra).or_else(|e| {
+                match e.downcast::<EngraveError>() {
+                    Ok(e) => fail(e),
+                    Err(e) => Err(e),
+                }
+            })
+        }
+        EngraveCmd::Image(a) => {
+            let zone = Zone::parse(&a.zone).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = std::fs::read(&a.input).with_context(|| format!("cannot read {}", a.input.display()))?;
+            let (w, h, grey) = image::decode_png(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
+            let threshold = a.threshold.unwrap_or_else(|| image::otsu(&grey));
+            let bitmap = match image::binarise(w, h, &grey, threshold, a.min_speck) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", a.input.display());
+                    return Ok(1);
+                }
+            };
+            let (kind, tol) = match a.kind {
+                KindArg::Drawing => (image::Kind::Drawing, 0.7),
+                KindArg::Handwriting => (image::Kind::Handwriting, 1.5),
+            };
+            let shapes = match image::trace(&bitmap, kind, zone, a.tolerance.unwrap_or(tol)) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let extra = serde_json::json!({"threshold": threshold, "pixels": [bitmap.w, bitmap.h]});
+            write(&a.out, &shapes, zone, kind == image::Kind::Handwriting, Vec::new(), extra).or_else(|e| {
+                match e.downcast::<EngraveError>() {
+                    Ok(e) => fail(e),
+                    Err(e) => Err(e),
+                }
+            })
+        }
+    }
+}
+
+/// Toolpath, order, write the file, print the summary.
+fn write(
+    a: &OutArgs,
+    shapes: &[orfevre_engrave::Shape],
+    zone: Zone,
+    strokes: bool,
+    notes: Vec<String>,
+    extra: serde_json::Value,
+) -> Result<u8> {
     let format = match a.format {
         Some(f) => f,
         None => match a.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -116,14 +238,7 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             _ => bail!("--format: give svg, dxf, gcode or png (or an -o file with one of those extensions)"),
         },
     };
-    let zone = match (&a.zone, a.ring_diameter) {
-        (Some(z), None) => Zone::parse(z),
-        (None, Some(d)) => Zone::ring_band(d, a.ring_thickness, a.band_width.unwrap_or_default(), a.side == "outside"),
-        _ => bail!("give either --zone WIDTHxHEIGHT or --ring-diameter with --band-width"),
-    };
-    let zone = zone.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let font = Font::named(&a.font).map_err(|e| anyhow::anyhow!("--font: {e}"))?;
-    let mode = match a.mode.unwrap_or(if font.is_single_line() { ModeArg::SingleLine } else { ModeArg::Fill }) {
+    let mode = match a.mode.unwrap_or(if strokes { ModeArg::SingleLine } else { ModeArg::Fill }) {
         ModeArg::Line => Mode::Line,
         ModeArg::SingleLine => Mode::SingleLine,
         ModeArg::Fill => Mode::Fill(Hatch {
@@ -134,26 +249,9 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             overscan: a.overscan,
         }),
     };
-    let spec = TextSpec {
-        align: a.align.parse().map_err(|e: EngraveError| anyhow::anyhow!("{e}"))?,
-        cap_height: a.cap_height,
-        min_cap_height: a.min_cap_height,
-        arc: a.arc_radius.map(|radius| ArcSpec { radius, max_sweep_deg: 180.0 }),
-        ..TextSpec::new(a.text.replace("\\n", "\n"))
-    };
     let layer = Layer { mode, power: a.power, speed: a.speed, passes: a.passes };
-    let result = text::layout(&font, &spec, &zone).and_then(|shapes| toolpath::toolpath(&shapes, zone, layer));
-    let mut tp = match result {
-        Ok(tp) => tp,
-        Err(e @ EngraveError::Invalid { .. }) => bail!("{e}"),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(1);
-        }
-    };
-    if font.is_single_line() {
-        tp.notes.push(orfevre_engrave::font::HERSHEY_ACKNOWLEDGEMENT.into());
-    }
+    let mut tp = toolpath::toolpath(shapes, zone, layer)?;
+    tp.notes = notes;
     order::order(&mut tp, order::TwoOpt::default());
     let bytes = match format {
         Format::Svg => output::svg(&tp).into_bytes(),
@@ -165,7 +263,9 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
     if a.json {
         let mut v = serde_json::to_value(output::summary(&tp))?;
         v["zone"] = serde_json::json!([zone.width(), zone.height()]);
-        v["font"] = serde_json::json!(font.name);
+        if let (Some(v), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
+            v.extend(extra.clone());
+        }
         println!("{}", serde_json::to_string_pretty(&v)?);
     }
     Ok(0)
