@@ -172,4 +172,32 @@ fn engrave_text_writes_every_format() {
         orfevre(&["engrave", "text", "--zone", "16x8", "--power", "2000", "-o", out.to_str().unwrap(), "Zoë"]);
     assert_eq!(code, 2);
     assert!(err.contains("power"), "{err}");
+
+    // An image: the PNG preview of an engraving, traced back as a drawing and as handwriting.
+    let png = dir.path().join("zoe.png");
+    for kind in ["drawing", "handwriting"] {
+        let gcode = dir.path().join(format!("traced-{kind}.gcode"));
+        let (code, stdout, err) = orfevre(&[
+            "engrave",
+            "image",
+            "--kind",
+            kind,
+            "--zone",
+            "20x10",
+            "--json",
+            "-o",
+            gcode.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{kind}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let mode = if kind == "drawing" { "fill" } else { "single-line" };
+        assert_eq!(v["mode"], mode, "{v}");
+        assert!(v["cuts"].as_u64().unwrap() >= 3 && v["pixels"][0].as_u64().unwrap() > 100, "{v}");
+    }
+    let gcode = dir.path().join("zoe.gcode");
+    let (code, _, err) =
+        orfevre(&["engrave", "image", "--zone", "20x10", "-o", out.to_str().unwrap(), gcode.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a PNG"), "{err}");
 }
