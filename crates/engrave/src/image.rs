@@ -42,6 +42,101 @@ pub enum Kind {
     Handwriting,
 }
 
+/// A photo for the laser: grey levels resampled to one pixel per `spacing` mm over the zone
+/// (aspect kept, centred), Floyd–Steinberg dithered, and each row's runs of burnt dots turned into
+/// laser-on segments along the row (raster engraving). `gamma` > 1 lightens the mid-tones, which
+/// laser marking tends to burn darker.
+pub fn dither(w: usize, h: usize, grey: &[u8], zone: Zone, spacing: f64, gamma: f64) -> Result<Vec<Shape>> {
+    if !(spacing.is_finite() && (0.01..=5.0).contains(&spacing)) {
+        return Err(EngraveError::Invalid {
+            what: "the dot spacing",
+            rule: "between 0.01 and 5 mm",
+            got: spacing.to_string(),
+        });
+    }
+    let scale = (zone.width() / w as f64).min(zone.height() / h as f64); // mm per source pixel
+    let (cols, rows) =
+        (((w as f64 * scale) / spacing).floor() as usize, ((h as f64 * scale) / spacing).floor() as usize);
+    if cols == 0 || rows == 0 {
+        return Err(EngraveError::Empty);
+    }
+    if cols * rows > MAX_IMAGE_PIXELS as usize {
+        return Err(EngraveError::Invalid {
+            what: "the photo at this spacing",
+            rule: "at most 4096 × 4096 dots",
+            got: format!("{cols} × {rows} dots"),
+        });
+    }
+    let (ox, oy) = ((zone.width() - cols as f64 * spacing) / 2.0, (zone.height() - rows as f64 * spacing) / 2.0);
+    // Box-filter resampling to the dot grid, as darkness 0 (paper) … 1 (burn).
+    let mut dark = vec![0f32; cols * rows];
+    let px_per_dot = spacing / scale;
+    for r in 0..rows {
+        for c in 0..cols {
+            let (x0, y0) = ((c as f64 * px_per_dot) as usize, (r as f64 * px_per_dot) as usize);
+            let x1 = (((c + 1) as f64 * px_per_dot).ceil() as usize).clamp(x0 + 1, w);
+            let y1 = (((r + 1) as f64 * px_per_dot).ceil() as usize).clamp(y0 + 1, h);
+            let (mut sum, mut n) = (0u32, 0u32);
+            for y in y0.min(h - 1)..y1 {
+                for x in x0.min(w - 1)..x1 {
+                    sum += grey[y * w + x] as u32;
+                    n += 1;
+                }
+            }
+            let g = sum as f64 / (255.0 * n.max(1) as f64);
+            dark[r * cols + c] = (1.0 - g.powf(1.0 / gamma.clamp(0.2, 5.0))) as f32;
+        }
+    }
+    let mut shapes = Vec::new();
+    for r in 0..rows {
+        let mut run: Option<usize> = None;
+        for c in 0..=cols {
+            let on = c < cols && {
+                let i = r * cols + c;
+                let burn = dark[i] >= 0.5;
+                let err = dark[i] - if burn { 1.0 } else { 0.0 };
+                if c + 1 < cols {
+                    dark[i + 1] += err * 7.0 / 16.0;
+                }
+                if r + 1 < rows {
+                    if c > 0 {
+                        dark[i + cols - 1] += err * 3.0 / 16.0;
+                    }
+                    dark[i + cols] += err * 5.0 / 16.0;
+                    if c + 1 < cols {
+                        dark[i + cols + 1] += err / 16.0;
+                    }
+                }
+                burn
+            };
+            match (on, run) {
+                (true, None) => run = Some(c),
+                (false, Some(start)) => {
+                    // Row r counts from the top; Y is up in the zone.
+                    let y = oy + (rows - r) as f64 * spacing - spacing / 2.0;
+                    shapes.push(Shape {
+                        points: vec![
+                            Point::new(ox + start as f64 * spacing, y),
+                            Point::new(ox + c as f64 * spacing, y),
+                        ],
+                        closed: false,
+                    });
+                    run = None;
+                }
+                _ => {}
+            }
+        }
+    }
+    if shapes.is_empty() {
+        return Err(EngraveError::Invalid {
+            what: "the photo",
+            rule: "something to engrave",
+            got: "no dot dark enough to burn".into(),
+        });
+    }
+    Ok(shapes)
+}
+
 /// Decodes a PNG into grey levels (0 black – 255 white, transparency over white), refusing images
 /// over [`MAX_IMAGE_BYTES`] or [`MAX_IMAGE_PIXELS`] before decoding them.
 pub fn decode_png(bytes: &[u8]) -> Result<(usize, usize, Vec<u8>)> {
@@ -528,6 +623,25 @@ mod tests {
         assert!(e.to_string().contains("4096 × 4096"), "{e}");
         assert!(decode_png(b"GIF89a....................").unwrap_err().to_string().contains("not a PNG"));
         assert!(binarise(4, 4, &[255; 16], 128, 1).is_err(), "a blank page has nothing to engrave");
+    }
+
+    #[test]
+    fn dithering_keeps_the_grey_level() {
+        // A horizontal ramp from black to white: the burnt share of each column band follows it.
+        let (w, h) = (200, 100);
+        let grey: Vec<u8> = (0..w * h).map(|i| ((i % w) * 255 / (w - 1)) as u8).collect();
+        let zone = Zone::new(20.0, 10.0).unwrap();
+        let runs = dither(w, h, &grey, zone, 0.1, 1.0).unwrap();
+        let burnt = |x0: f64, x1: f64| -> f64 {
+            runs.iter().map(|s| (s.points[1].x.min(x1) - s.points[0].x.max(x0)).max(0.0)).sum::<f64>()
+                / ((x1 - x0) * 10.0 / 0.1)
+        };
+        for (x0, expected) in [(0.0, 0.875), (5.0, 0.625), (10.0, 0.375), (15.0, 0.125)] {
+            let got = burnt(x0, x0 + 5.0);
+            assert!((got - expected).abs() < 0.06, "band {x0}: {got:.3} burnt, expected about {expected}");
+        }
+        assert!(runs.iter().all(|s| s.points.iter().all(|p| zone.contains(*p, 1e-9))));
+        assert!(dither(w, h, &vec![255; w * h], zone, 0.1, 1.0).is_err(), "white paper: nothing to burn");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub enum EngraveCmd {
 pub enum KindArg {
     Drawing,
     Handwriting,
+    /// Dithered dots burnt row by row at --spacing.
+    Photo,
 }
 
 #[derive(Args)]
@@ -43,6 +45,9 @@ pub struct ImageArgs {
     /// Simplification tolerance, pixels (default 0.7 for drawings, 1.5 for handwriting).
     #[arg(long)]
     pub tolerance: Option<f64>,
+    /// Photo: mid-tone correction (> 1 lightens, as laser marking burns dark).
+    #[arg(long, default_value_t = 1.0)]
+    pub gamma: f64,
     #[command(flatten)]
     pub out: OutArgs,
 }
@@ -192,6 +197,19 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             let zone = Zone::parse(&a.zone).map_err(|e| anyhow::anyhow!("{e}"))?;
             let bytes = std::fs::read(&a.input).with_context(|| format!("cannot read {}", a.input.display()))?;
             let (w, h, grey) = image::decode_png(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", a.input.display()))?;
+            if a.kind == KindArg::Photo {
+                let shapes = match image::dither(w, h, &grey, zone, a.out.spacing, a.gamma) {
+                    Ok(s) => s,
+                    Err(e) => return fail(e),
+                };
+                let extra = serde_json::json!({"pixels": [w, h]});
+                return write(&a.out, &shapes, zone, true, Vec::new(), extra).or_else(|e| {
+                    match e.downcast::<EngraveError>() {
+                        Ok(e) => fail(e),
+                        Err(e) => Err(e),
+                    }
+                });
+            }
             let threshold = a.threshold.unwrap_or_else(|| image::otsu(&grey));
             let bitmap = match image::binarise(w, h, &grey, threshold, a.min_speck) {
                 Ok(b) => b,
@@ -202,7 +220,7 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             };
             let (kind, tol) = match a.kind {
                 KindArg::Drawing => (image::Kind::Drawing, 0.7),
-                KindArg::Handwriting => (image::Kind::Handwriting, 1.5),
+                KindArg::Handwriting | KindArg::Photo => (image::Kind::Handwriting, 1.5),
             };
             let shapes = match image::trace(&bitmap, kind, zone, a.tolerance.unwrap_or(tol)) {
                 Ok(s) => s,

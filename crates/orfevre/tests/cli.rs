@@ -175,7 +175,7 @@ fn engrave_text_writes_every_format() {
 
     // An image: the PNG preview of an engraving, traced back as a drawing and as handwriting.
     let png = dir.path().join("zoe.png");
-    for kind in ["drawing", "handwriting"] {
+    for kind in ["drawing", "handwriting", "photo"] {
         let gcode = dir.path().join(format!("traced-{kind}.gcode"));
         let (code, stdout, err) = orfevre(&[
             "engrave",
@@ -184,6 +184,8 @@ fn engrave_text_writes_every_format() {
             kind,
             "--zone",
             "20x10",
+            "--spacing",
+            "0.1",
             "--json",
             "-o",
             gcode.to_str().unwrap(),
@@ -192,6 +194,9 @@ fn engrave_text_writes_every_format() {
         assert_eq!(code, 0, "{kind}: {err}");
         let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let mode = if kind == "drawing" { "fill" } else { "single-line" };
+        if kind == "photo" {
+            assert!(v["cuts"].as_u64().unwrap() > 100, "dots burnt row by row: {v}");
+        }
         assert_eq!(v["mode"], mode, "{v}");
         assert!(v["cuts"].as_u64().unwrap() >= 3 && v["pixels"][0].as_u64().unwrap() > 100, "{v}");
     }
