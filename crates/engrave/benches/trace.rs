@@ -51,7 +51,24 @@ fn pbm(b: &Bitmap) -> Vec<u8> {
     out
 }
 
+/// Fingerprint enhancement (normalise, orientation, frequency, Gabor) on the two synthetic prints.
+fn fingerprints() {
+    for (name, _, grey, _) in drawings::fingerprints() {
+        let ms = median(
+            (0..10)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(orfevre_engrave::fingerprint::enhance(400, 500, &grey).unwrap());
+                    t.elapsed().as_secs_f64() * 1000.0
+                })
+                .collect(),
+        );
+        println!("fingerprint {name} (400 × 500): enhancement {ms:.1} ms");
+    }
+}
+
 fn main() {
+    fingerprints();
     let potrace = Command::new("potrace").arg("--version").output().is_ok();
     if !potrace {
         eprintln!("SKIPPED the comparison: potrace is not installed (Debian potrace)");

@@ -16,6 +16,7 @@
 //!
 //! The crate does no I/O except [`font::Font::from_file`].
 
+pub mod fingerprint;
 pub mod font;
 pub mod geom;
 pub mod image;

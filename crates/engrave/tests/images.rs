@@ -104,3 +104,30 @@ fn nothing_to_engrave_is_said() {
     grey[40 * 64 + 33] = 0;
     assert!(image::binarise(64, 64, &grey, 128, 16).is_err());
 }
+
+#[test]
+fn fingerprint_ridges_are_recovered_from_noise() {
+    use orfevre_engrave::fingerprint;
+    for (name, clean, grey, pad) in drawings::fingerprints() {
+        let ridges = fingerprint::enhance(400, 500, &grey).unwrap();
+        // Compare inside the pad, away from its rim (the filter's reach).
+        let inner: Vec<usize> = (0..pad.len())
+            .filter(|&i| {
+                let (x, y) = ((i % 400) as f64, (i / 400) as f64);
+                ((x - 200.0) / 150.0).powi(2) + ((y - 260.0) / 200.0).powi(2) < 1.0
+            })
+            .collect();
+        let a: Vec<bool> = inner.iter().map(|&i| ridges.ink[i]).collect();
+        let b: Vec<bool> = inner.iter().map(|&i| clean[i]).collect();
+        let raw: Vec<bool> = inner.iter().map(|&i| grey[i] < 150).collect();
+        let (got, before) = (iou(&a, &b), iou(&raw, &b));
+        eprintln!("{name}: ridge IoU {got:.4} after enhancement, {before:.4} thresholding the noisy image");
+        assert!(got > before + 0.1, "{name}: enhancement must beat plain thresholding ({got:.3} vs {before:.3})");
+        assert!(got >= 0.95, "{name}: ridge IoU {got:.4}");
+        // Engravable ridge lines: centre lines inside the zone.
+        let b = Bitmap { w: 400, h: 500, ink: ridges.ink.clone() };
+        let zone = Zone::new(12.0, 15.0).unwrap();
+        let lines = image::trace(&b, Kind::Handwriting, zone, 1.0).unwrap();
+        assert!(lines.len() > 20 && lines.iter().all(|l| l.points.iter().all(|p| zone.contains(*p, 1e-9))));
+    }
+}

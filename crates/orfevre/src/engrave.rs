@@ -25,6 +25,8 @@ pub enum KindArg {
     Handwriting,
     /// Dithered dots burnt row by row at --spacing.
     Photo,
+    /// Ridges enhanced (oriented Gabor filtering, Hong, Wan and Jain 1998), engraved as centre lines.
+    Fingerprint,
 }
 
 #[derive(Args)]
@@ -210,7 +212,13 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
                     }
                 });
             }
-            let threshold = a.threshold.unwrap_or_else(|| image::otsu(&grey));
+            let (grey, threshold) = if a.kind == KindArg::Fingerprint {
+                let ridges = orfevre_engrave::fingerprint::enhance(w, h, &grey).map_err(|e| anyhow::anyhow!("{e}"))?;
+                (ridges.ink.iter().map(|r| if *r { 0 } else { 255 }).collect(), 128)
+            } else {
+                let t = a.threshold.unwrap_or_else(|| image::otsu(&grey));
+                (grey, t)
+            };
             let bitmap = match image::binarise(w, h, &grey, threshold, a.min_speck) {
                 Ok(b) => b,
                 Err(e) => {
@@ -221,6 +229,7 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             let (kind, tol) = match a.kind {
                 KindArg::Drawing => (image::Kind::Drawing, 0.7),
                 KindArg::Handwriting | KindArg::Photo => (image::Kind::Handwriting, 1.5),
+                KindArg::Fingerprint => (image::Kind::Handwriting, 1.0),
             };
             let shapes = match image::trace(&bitmap, kind, zone, a.tolerance.unwrap_or(tol)) {
                 Ok(s) => s,

@@ -1,5 +1,8 @@
 //! The binary's contract: exit codes, output shapes and located errors.
 
+#[path = "../../engrave/tests/support/drawings.rs"]
+mod drawings;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -200,6 +203,31 @@ fn engrave_text_writes_every_format() {
         assert_eq!(v["mode"], mode, "{v}");
         assert!(v["cuts"].as_u64().unwrap() >= 3 && v["pixels"][0].as_u64().unwrap() > 100, "{v}");
     }
+    // A fingerprint: ridges enhanced, engraved as centre lines.
+    let (_, _, grey, _) = drawings::fingerprints().remove(0);
+    let mut pm = tiny_skia::Pixmap::new(400, 500).unwrap();
+    for (px, g) in pm.pixels_mut().iter_mut().zip(&grey) {
+        *px = tiny_skia::PremultipliedColorU8::from_rgba(*g, *g, *g, 255).unwrap();
+    }
+    let finger = dir.path().join("finger.png");
+    pm.save_png(&finger).unwrap();
+    let svg = dir.path().join("finger.svg");
+    let (code, stdout, err) = orfevre(&[
+        "engrave",
+        "image",
+        "--kind",
+        "fingerprint",
+        "--zone",
+        "12x15",
+        "--json",
+        "-o",
+        svg.to_str().unwrap(),
+        finger.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["mode"], "single-line");
+    assert!(v["cuts"].as_u64().unwrap() > 20, "ridge lines: {v}");
     let gcode = dir.path().join("zoe.gcode");
     let (code, _, err) =
         orfevre(&["engrave", "image", "--zone", "20x10", "-o", out.to_str().unwrap(), gcode.to_str().unwrap()]);

@@ -1,5 +1,7 @@
 //! The test corpus of drawings, generated (nothing copied in): five 1024 × 1024 black-on-white
-//! images drawn with tiny-skia, anti-aliased like a scan.
+//! images drawn with tiny-skia, anti-aliased like a scan — and two synthetic fingerprints. Shared
+//! by several test targets and benches, each using part of it.
+#![allow(dead_code)]
 
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
@@ -104,5 +106,51 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     }
     stroke(&mut pm, pb, 18.0);
     out.push(("spiral", pm.encode_png().unwrap()));
+    out
+}
+
+/// A synthetic fingerprint: (name, clean ridge map, noisy grey image, pad mask), 400 × 500.
+pub type Fingerprint = (&'static str, Vec<bool>, Vec<u8>, Vec<bool>);
+
+/// A ridge pattern's phase in pixels at (x, y).
+type Phase = fn(f64, f64) -> f64;
+
+/// Two synthetic fingerprints: a whorl and an arch with a 9 px ridge period, inside an elliptic pad.
+pub fn fingerprints() -> Vec<Fingerprint> {
+    let (w, h) = (400usize, 500usize);
+    let (cx, cy) = (200.0f64, 260.0f64);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 1000) as f64 / 1000.0 - 0.5
+    };
+    let patterns: [(&str, Phase); 2] = [
+        ("whorl", |x, y| ((x - 200.0).powi(2) + ((y - 260.0) * 1.25).powi(2)).sqrt() + 6.0 * (x / 70.0).sin()),
+        ("arch", |x, y| y + 70.0 * (-((x - 200.0).powi(2)) / (2.0 * 110.0f64.powi(2))).exp() + 4.0 * (x / 50.0).sin()),
+    ];
+    let mut out = Vec::new();
+    for (name, phase) in patterns {
+        let mut clean = vec![false; w * h];
+        let mut grey = vec![255u8; w * h];
+        let mut pad = vec![false; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let (xf, yf) = (x as f64, y as f64);
+                let inside = ((xf - cx) / 170.0).powi(2) + ((yf - cy) / 220.0).powi(2) < 1.0;
+                let c = (2.0 * std::f64::consts::PI * phase(xf, yf) / 9.0).cos();
+                let i = y * w + x;
+                pad[i] = inside;
+                clean[i] = inside && c > 0.0;
+                if inside {
+                    // Dark ridges, sensor noise, a smudge band of lower contrast.
+                    let contrast = if (y / 60) % 3 == 1 { 45.0 } else { 90.0 };
+                    grey[i] = (150.0 - contrast * c + 70.0 * noise()).clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+        out.push((name, clean, grey, pad));
+    }
     out
 }
