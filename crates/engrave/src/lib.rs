@@ -20,6 +20,7 @@ pub mod fingerprint;
 pub mod font;
 pub mod geom;
 pub mod image;
+pub mod offset;
 pub mod order;
 pub mod output;
 pub mod text;
@@ -39,6 +40,8 @@ pub enum EngraveError {
     DoesNotFit { zone_w: f64, zone_h: f64, cap: f64, min: f64 },
     #[error("there is nothing to engrave")]
     Empty,
+    #[error("{:.0} % of the design is thinner than the material's {min} mm minimum feature: make it larger, choose a bolder font, or thicken it", share * 100.0)]
+    TooThin { share: f64, min: f64 },
     #[error("{what} must be {rule} (got {got})")]
     Invalid { what: &'static str, rule: &'static str, got: String },
     #[error("font {name}: {why}")]
@@ -46,3 +49,28 @@ pub enum EngraveError {
 }
 
 pub type Result<T> = std::result::Result<T, EngraveError>;
+
+/// The share of the design allowed below the minimum feature size before it is refused: the tips
+/// of serifs and the ends of curves are always thinner somewhere.
+pub const THIN_TOLERANCE: f64 = 0.03;
+
+/// Refuses closed outlines with more than [`THIN_TOLERANCE`] of their area thinner than `min` mm;
+/// `thicken` mm first grows them outwards (strokes get thicker, counters smaller).
+pub fn min_feature(shapes: Vec<Shape>, min: f64, thicken: f64) -> Result<Vec<Shape>> {
+    if !(min.is_finite() && min >= 0.0 && thicken.is_finite() && (0.0..=2.0).contains(&thicken)) {
+        return Err(EngraveError::Invalid {
+            what: "the minimum feature or thickening",
+            rule: "0 to 2 mm",
+            got: format!("{min} / {thicken}"),
+        });
+    }
+    let (closed, open): (Vec<Shape>, Vec<Shape>) = shapes.into_iter().partition(|s| s.closed);
+    let closed = if thicken > 0.0 { offset::offset(&closed, thicken / 2.0) } else { closed };
+    if min > 0.0 && !closed.is_empty() {
+        let share = offset::thinner_than(&closed, min);
+        if share > THIN_TOLERANCE {
+            return Err(EngraveError::TooThin { share, min });
+        }
+    }
+    Ok(closed.into_iter().chain(open).collect())
+}

@@ -76,6 +76,8 @@ fn num(v: f64) -> String {
 fn burn_width(tp: &Toolpath) -> f64 {
     match tp.layer.mode {
         Mode::Fill(h) => h.spacing,
+        Mode::OffsetFill { spacing } => spacing,
+        _ if tp.layer.kerf > 0.0 => tp.layer.kerf,
         _ => 0.1,
     }
 }

@@ -33,6 +33,8 @@ pub enum Mode {
     Fill(Hatch),
     /// Follow strokes as they are (single-line fonts).
     SingleLine,
+    /// Concentric outlines inwards, `spacing` mm apart (the first half a spacing in).
+    OffsetFill { spacing: f64 },
 }
 
 impl Mode {
@@ -41,6 +43,7 @@ impl Mode {
             Mode::Line => "line",
             Mode::Fill(_) => "fill",
             Mode::SingleLine => "single-line",
+            Mode::OffsetFill { .. } => "offset-fill",
         }
     }
 }
@@ -55,11 +58,14 @@ pub struct Layer {
     pub speed: f64,
     /// How many times the layer is engraved.
     pub passes: u32,
+    /// The width the laser burns, mm: outlines are moved inwards by half of it before tracing or
+    /// filling, so the burn stays inside the design. 0 traces the outlines themselves.
+    pub kerf: f64,
 }
 
 impl Default for Layer {
     fn default() -> Layer {
-        Layer { mode: Mode::Fill(Hatch::default()), power: 800, speed: 1200.0, passes: 1 }
+        Layer { mode: Mode::Fill(Hatch::default()), power: 800, speed: 1200.0, passes: 1, kerf: 0.0 }
     }
 }
 
@@ -134,6 +140,14 @@ fn check(layer: &Layer) -> Result<()> {
     if !(1..=100).contains(&layer.passes) {
         return bad("the passes", "1 to 100", layer.passes.to_string());
     }
+    if !(layer.kerf.is_finite() && (0.0..=2.0).contains(&layer.kerf)) {
+        return bad("the kerf", "between 0 and 2 mm", layer.kerf.to_string());
+    }
+    if let Mode::OffsetFill { spacing } = layer.mode {
+        if !(spacing.is_finite() && (0.01..=5.0).contains(&spacing)) {
+            return bad("the offset spacing", "between 0.01 and 5 mm", spacing.to_string());
+        }
+    }
     if let Mode::Fill(h) = layer.mode {
         if !(h.spacing.is_finite() && (0.01..=5.0).contains(&h.spacing)) {
             return bad("the hatch spacing", "between 0.01 and 5 mm", h.spacing.to_string());
@@ -152,6 +166,17 @@ fn check(layer: &Layer) -> Result<()> {
 /// (and traces outlines given to it).
 pub fn toolpath(shapes: &[Shape], zone: Zone, layer: Layer) -> Result<Toolpath> {
     check(&layer)?;
+    // The kerf: closed outlines move inwards by half the burn's width; strokes stay as they are.
+    let kerfed: Vec<Shape>;
+    let shapes: &[Shape] = if layer.kerf > 0.0 && shapes.iter().any(|s| s.closed) {
+        kerfed = crate::offset::offset(shapes, -layer.kerf / 2.0)
+            .into_iter()
+            .chain(shapes.iter().filter(|s| !s.closed).cloned())
+            .collect();
+        &kerfed
+    } else {
+        shapes
+    };
     let shapes: Vec<&Shape> = shapes.iter().filter(|s| s.points.len() > 1).collect();
     if shapes.is_empty() {
         return Err(EngraveError::Empty);
@@ -162,6 +187,24 @@ pub fn toolpath(shapes: &[Shape], zone: Zone, layer: Layer) -> Result<Toolpath> 
                 shapes.iter().map(|s| Cut { points: s.points.clone(), closed: s.closed, reversible: true }).collect();
             let before = containment(&shapes);
             (cuts, before)
+        }
+        Mode::OffsetFill { spacing } => {
+            let closed: Vec<Shape> = shapes.iter().filter(|s| s.closed).map(|s| (*s).clone()).collect();
+            let mut cuts = Vec::new();
+            let mut k = 0;
+            loop {
+                let ring = crate::offset::offset(&closed, -(spacing / 2.0 + k as f64 * spacing));
+                if ring.is_empty() || k > 10_000 {
+                    break;
+                }
+                cuts.extend(ring.into_iter().map(|s| Cut { points: s.points, closed: true, reversible: true }));
+                k += 1;
+            }
+            if cuts.is_empty() {
+                return Err(EngraveError::Empty);
+            }
+            let n = cuts.len();
+            (cuts, vec![None; n])
         }
         Mode::Fill(h) => {
             let closed: Vec<&Shape> = shapes.iter().copied().filter(|s| s.closed).collect();

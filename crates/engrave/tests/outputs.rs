@@ -142,7 +142,9 @@ fn files_pass_independent_checks() {
             power: 600,
             speed: 2400.0,
             passes: 2,
+            kerf: 0.0,
         },
+        Layer { mode: Mode::OffsetFill { spacing: 0.1 }, kerf: 0.05, ..Layer::default() },
     ];
     let mut cases: Vec<(String, Toolpath)> = Vec::new();
     for (fname, font) in fonts() {
@@ -216,6 +218,56 @@ fn mistakes_are_named() {
 }
 
 #[test]
+fn minimum_feature_is_enforced_or_thickened() {
+    let fonts = fonts();
+    let Some((_, serif)) = fonts.iter().find(|(n, _)| *n == "Liberation Serif") else { return };
+    // Small serif text: hairlines of a few hundredths of a millimetre.
+    let zone = Zone::new(30.0, 3.0).unwrap();
+    let shapes = text::layout(serif, &TextSpec::new("Pour toujours, Léa"), &zone).unwrap();
+    match orfevre_engrave::min_feature(shapes.clone(), 0.3, 0.0) {
+        Err(EngraveError::TooThin { share, min }) => {
+            assert!(share > 0.03 && min == 0.3, "{share}");
+            let e = EngraveError::TooThin { share, min };
+            assert!(e.to_string().contains("thinner than the material's 0.3 mm"), "{e}");
+        }
+        other => panic!("hairlines pass a 0.3 mm minimum: {other:?}"),
+    }
+    // Thickened by 0.3 mm, every stroke is at least 0.3 mm wide.
+    let thick = orfevre_engrave::min_feature(shapes.clone(), 0.3, 0.3).expect("thickened strokes pass");
+    assert!(orfevre_engrave::offset::area(&thick) > orfevre_engrave::offset::area(&shapes));
+    // Large sans text passes as it is.
+    let (_, sans) = &fonts[0];
+    let big = text::layout(sans, &TextSpec::new("Zoë"), &Zone::new(16.0, 8.0).unwrap()).unwrap();
+    assert!(orfevre_engrave::min_feature(big, 0.3, 0.0).is_ok());
+}
+
+#[test]
+fn kerf_keeps_the_burn_inside() {
+    let Some((_, sans)) = fonts().into_iter().next() else { return };
+    let zone = Zone::new(16.0, 8.0).unwrap();
+    let shapes = text::layout(&sans, &TextSpec::new("Léa"), &zone).unwrap();
+    let plain = toolpath::toolpath(&shapes, zone, Layer { mode: Mode::Line, ..Layer::default() }).unwrap();
+    let kerfed = toolpath::toolpath(&shapes, zone, Layer { mode: Mode::Line, kerf: 0.1, ..Layer::default() }).unwrap();
+    assert!(kerfed.cut_length() < plain.cut_length(), "outlines moved inwards are shorter");
+    // Drawn 0.1 mm wide, the kerfed outlines stay inside the glyphs (up to rasterisation).
+    let ppm = 80.0;
+    let burn = mask(&output::rasterise(&kerfed, ppm, 0.1));
+    let glyphs = glyph_mask(&shapes, zone, ppm);
+    let outside = burn.iter().zip(&glyphs).filter(|(b, g)| **b && !**g).count();
+    let total = burn.iter().filter(|b| **b).count();
+    assert!((outside as f64) < 0.02 * total as f64, "{outside} of {total} burnt pixels outside the glyphs");
+    let plain_burn = mask(&output::rasterise(&plain, ppm, 0.1));
+    let plain_outside = plain_burn.iter().zip(&glyphs).filter(|(b, g)| **b && !**g).count();
+    assert!(plain_outside > 10 * outside.max(1), "without kerf, half of each line falls outside ({plain_outside})");
+    // Offset fill: concentric rings fill the glyphs.
+    let rings =
+        toolpath::toolpath(&shapes, zone, Layer { mode: Mode::OffsetFill { spacing: 0.05 }, ..Layer::default() })
+            .unwrap();
+    let got = iou(&mask(&output::rasterise(&rings, ppm, 0.05)), &glyphs);
+    assert!(got > 0.95, "offset fill IoU {got:.4}");
+}
+
+#[test]
 fn text_fits_the_zone_and_the_minimum() {
     let Some((_, sans)) = fonts().into_iter().next() else { return };
     let zone = Zone::new(16.0, 8.0).unwrap();
@@ -280,7 +332,8 @@ fn ordering_shortens_travel() {
 fn single_line_gcode_golden() {
     let Some(h) = hershey() else { return };
     let zone = Zone::new(12.0, 5.0).unwrap();
-    let (_, mut tp) = engrave(&h, "Zoé", zone, Layer { mode: Mode::SingleLine, power: 500, speed: 900.0, passes: 1 });
+    let (_, mut tp) =
+        engrave(&h, "Zoé", zone, Layer { mode: Mode::SingleLine, power: 500, speed: 900.0, passes: 1, kerf: 0.0 });
     tp.notes.push(orfevre_engrave::font::HERSHEY_ACKNOWLEDGEMENT.into());
     insta::assert_snapshot!(output::gcode(&tp));
 }

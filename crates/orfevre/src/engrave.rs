@@ -75,6 +75,16 @@ pub struct OutArgs {
     /// Laser-off run-up at both ends of hatch lines, mm.
     #[arg(long, default_value_t = 0.0)]
     pub overscan: f64,
+    /// The laser's burn width, mm: outlines move inwards by half of it.
+    #[arg(long, default_value_t = 0.0)]
+    pub kerf: f64,
+    /// The material's minimum feature, mm (e.g. 0.3 on cast relief): a design with more than 3 %
+    /// of its area thinner is refused. 0: not checked.
+    #[arg(long, default_value_t = 0.0)]
+    pub min_feature: f64,
+    /// Grow outlines by this much (mm, total stroke width added) before checking and engraving.
+    #[arg(long, default_value_t = 0.0)]
+    pub thicken: f64,
     /// Laser power, S 0–1000.
     #[arg(long, default_value_t = 800)]
     pub power: u32,
@@ -110,6 +120,8 @@ pub enum ModeArg {
     Line,
     Fill,
     SingleLine,
+    /// Concentric outlines inwards, --spacing apart.
+    OffsetFill,
 }
 
 #[derive(Args)]
@@ -268,6 +280,7 @@ fn write(
     let mode = match a.mode.unwrap_or(if strokes { ModeArg::SingleLine } else { ModeArg::Fill }) {
         ModeArg::Line => Mode::Line,
         ModeArg::SingleLine => Mode::SingleLine,
+        ModeArg::OffsetFill => Mode::OffsetFill { spacing: a.spacing },
         ModeArg::Fill => Mode::Fill(Hatch {
             angle_deg: a.angle,
             spacing: a.spacing,
@@ -276,8 +289,9 @@ fn write(
             overscan: a.overscan,
         }),
     };
-    let layer = Layer { mode, power: a.power, speed: a.speed, passes: a.passes };
-    let mut tp = toolpath::toolpath(shapes, zone, layer)?;
+    let layer = Layer { mode, power: a.power, speed: a.speed, passes: a.passes, kerf: a.kerf };
+    let shapes = orfevre_engrave::min_feature(shapes.to_vec(), a.min_feature, a.thicken)?;
+    let mut tp = toolpath::toolpath(&shapes, zone, layer)?;
     tp.notes = notes;
     order::order(&mut tp, order::TwoOpt::default());
     let bytes = match format {

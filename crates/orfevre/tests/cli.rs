@@ -176,6 +176,16 @@ fn engrave_text_writes_every_format() {
     assert_eq!(code, 2);
     assert!(err.contains("power"), "{err}");
 
+    // The material's minimum feature: hairlines refused (exit 1), accepted once thickened.
+    let small = ["engrave", "text", "--font", "serif", "--zone", "30x3", "--min-feature", "0.3", "-o"];
+    let (code, _, err) = orfevre(&[&small[..], &[out.to_str().unwrap(), "Pour toujours, Léa"]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("thinner than the material's 0.3 mm"), "{err}");
+    let (code, _, err) = orfevre(
+        &[&small[..], &[out.to_str().unwrap(), "--thicken", "0.3", "--kerf", "0.05", "Pour toujours, Léa"]].concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+
     // An image: the PNG preview of an engraving, traced back as a drawing and as handwriting.
     let png = dir.path().join("zoe.png");
     for kind in ["drawing", "handwriting", "photo"] {
