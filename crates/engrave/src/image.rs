@@ -199,6 +199,37 @@ pub fn otsu(grey: &[u8]) -> u8 {
     at
 }
 
+/// A threshold per pixel for photographed sketches (uneven light): the local mean over a
+/// `window`-pixel square (an integral image), less `offset` grey levels — ink is what is darker
+/// than its surroundings, whatever the lighting. Returns the image re-levelled so that a fixed
+/// threshold of 128 applies: ink 0, paper 255.
+pub fn adaptive(w: usize, h: usize, grey: &[u8], window: usize, offset: u8) -> Vec<u8> {
+    let mut integral = vec![0u64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u64;
+        for x in 0..w {
+            row += grey[y * w + x] as u64;
+            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let r = (window / 2).max(1);
+    let mut out = vec![255u8; w * h];
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
+                - integral[y0 * (w + 1) + x1]
+                - integral[y1 * (w + 1) + x0];
+            let mean = sum as f64 / ((y1 - y0) * (x1 - x0)) as f64;
+            if (grey[y * w + x] as f64) < mean - offset as f64 {
+                out[y * w + x] = 0;
+            }
+        }
+    }
+    out
+}
+
 /// Ink where the grey level is at or below `threshold`; then connected specks smaller than
 /// `min_area` pixels (ink or holes) are removed, and the image is cropped to its ink.
 pub fn binarise(w: usize, h: usize, grey: &[u8], threshold: u8, min_area: usize) -> Result<Bitmap> {

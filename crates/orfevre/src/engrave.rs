@@ -39,8 +39,12 @@ pub struct ImageArgs {
     #[arg(long)]
     pub zone: String,
     /// Ink below this grey level (0–255; default: Otsu's threshold).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "adaptive")]
     pub threshold: Option<u8>,
+    /// A photographed sketch (uneven light): ink is what is darker than its 41-pixel
+    /// neighbourhood, instead of one threshold for the whole image.
+    #[arg(long)]
+    pub adaptive: bool,
     /// Specks (and pin-holes) smaller than this many pixels are dropped.
     #[arg(long, default_value_t = 16)]
     pub min_speck: usize,
@@ -227,6 +231,8 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
             let (grey, threshold) = if a.kind == KindArg::Fingerprint {
                 let ridges = orfevre_engrave::fingerprint::enhance(w, h, &grey).map_err(|e| anyhow::anyhow!("{e}"))?;
                 (ridges.ink.iter().map(|r| if *r { 0 } else { 255 }).collect(), 128)
+            } else if a.adaptive {
+                (image::adaptive(w, h, &grey, 41, 20), 128)
             } else {
                 let t = a.threshold.unwrap_or_else(|| image::otsu(&grey));
                 (grey, t)

@@ -188,6 +188,19 @@ fn engrave_text_writes_every_format() {
 
     // An image: the PNG preview of an engraving, traced back as a drawing and as handwriting.
     let png = dir.path().join("zoe.png");
+    let (code, _, err) = orfevre(&[
+        "engrave",
+        "image",
+        "--adaptive",
+        "--zone",
+        "20x10",
+        "--spacing",
+        "0.1",
+        "-o",
+        out.to_str().unwrap(),
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "--adaptive: {err}");
     for kind in ["drawing", "handwriting", "photo"] {
         let gcode = dir.path().join(format!("traced-{kind}.gcode"));
         let (code, stdout, err) = orfevre(&[

@@ -109,6 +109,30 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     out
 }
 
+/// The house drawing "photographed": grey levels under light falling off from one corner (paper
+/// from 250 down to 95), the ink's contrast shrinking with it, and sensor noise.
+/// Returns (w, h, grey, the clean ink map).
+pub fn photographed_house() -> (usize, usize, Vec<u8>, Vec<bool>) {
+    let png = corpus().into_iter().find(|(n, _)| *n == "house").unwrap().1;
+    let pm = Pixmap::decode_png(&png).unwrap();
+    let (w, h) = (pm.width() as usize, pm.height() as usize);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut grey = Vec::with_capacity(w * h);
+    let mut clean = Vec::with_capacity(w * h);
+    for (i, p) in pm.pixels().iter().enumerate() {
+        let (x, y) = ((i % w) as f64, (i / w) as f64);
+        let light = 1.0 - 0.62 * ((x + y) / (w + h) as f64);
+        let ink = 1.0 - p.red() as f64 / 255.0;
+        clean.push(ink > 0.5);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let noise = (seed % 21) as f64 - 10.0;
+        grey.push((250.0 * light * (1.0 - 0.75 * ink) + noise).clamp(0.0, 255.0) as u8);
+    }
+    (w, h, grey, clean)
+}
+
 /// A synthetic fingerprint: (name, clean ridge map, noisy grey image, pad mask), 400 × 500.
 pub type Fingerprint = (&'static str, Vec<bool>, Vec<u8>, Vec<bool>);
 
