@@ -167,15 +167,6 @@ pub struct TextArgs {
 
 /// Runs an engrave command: Ok(exit code).
 pub fn run(cmd: EngraveCmd) -> Result<u8> {
-    let fail = |e: EngraveError| -> Result<u8> {
-        match e {
-            e @ EngraveError::Invalid { .. } => bail!("{e}"),
-            e => {
-                eprintln!("error: {e}");
-                Ok(1)
-            }
-        }
-    };
     match cmd {
         EngraveCmd::Text(a) => {
             let zone = match (&a.zone, a.ring_diameter) {
@@ -204,12 +195,7 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
                 Vec::new()
             };
             let extra = serde_json::json!({"font": font.name});
-            write(&a.out, &shapes, zone, font.is_single_line(), notes, extra).or_else(|e| {
-                match e.downcast::<EngraveError>() {
-                    Ok(e) => fail(e),
-                    Err(e) => Err(e),
-                }
-            })
+            write(&a.out, &shapes, zone, font.is_single_line(), notes, extra)
         }
         EngraveCmd::Image(a) => {
             let zone = Zone::parse(&a.zone).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -221,12 +207,7 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
                     Err(e) => return fail(e),
                 };
                 let extra = serde_json::json!({"pixels": [w, h]});
-                return write(&a.out, &shapes, zone, true, Vec::new(), extra).or_else(|e| {
-                    match e.downcast::<EngraveError>() {
-                        Ok(e) => fail(e),
-                        Err(e) => Err(e),
-                    }
-                });
+                return write(&a.out, &shapes, zone, true, Vec::new(), extra);
             }
             let (grey, threshold) = if a.kind == KindArg::Fingerprint {
                 let ridges = orfevre_engrave::fingerprint::enhance(w, h, &grey).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -254,12 +235,19 @@ pub fn run(cmd: EngraveCmd) -> Result<u8> {
                 Err(e) => return fail(e),
             };
             let extra = serde_json::json!({"threshold": threshold, "pixels": [bitmap.w, bitmap.h]});
-            write(&a.out, &shapes, zone, kind == image::Kind::Handwriting, Vec::new(), extra).or_else(|e| {
-                match e.downcast::<EngraveError>() {
-                    Ok(e) => fail(e),
-                    Err(e) => Err(e),
-                }
-            })
+            write(&a.out, &shapes, zone, kind == image::Kind::Handwriting, Vec::new(), extra)
+        }
+    }
+}
+
+/// An engraving error as the exit status: bad input is exit 2 (through `Err`), a design that cannot
+/// be engraved exit 1.
+fn fail(e: EngraveError) -> Result<u8> {
+    match e {
+        e @ EngraveError::Invalid { .. } => bail!("{e}"),
+        e => {
+            eprintln!("error: {e}");
+            Ok(1)
         }
     }
 }
@@ -296,8 +284,14 @@ fn write(
         }),
     };
     let layer = Layer { mode, power: a.power, speed: a.speed, passes: a.passes, kerf: a.kerf };
-    let shapes = orfevre_engrave::min_feature(shapes.to_vec(), a.min_feature, a.thicken)?;
-    let mut tp = toolpath::toolpath(&shapes, zone, layer)?;
+    let shapes = match orfevre_engrave::min_feature(shapes.to_vec(), a.min_feature, a.thicken) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let mut tp = match toolpath::toolpath(&shapes, zone, layer) {
+        Ok(tp) => tp,
+        Err(e) => return fail(e),
+    };
     tp.notes = notes;
     order::order(&mut tp, order::TwoOpt::default());
     let bytes = match format {
