@@ -122,7 +122,8 @@ fn outline_line(name: &str, bytes: &[u8], text: &str) -> Result<(Vec<BezPath>, f
         .filter(|c| !c.is_whitespace())
         .collect();
     if !missing.is_empty() {
-        missing.dedup();
+        let mut seen = std::collections::HashSet::new();
+        missing.retain(|c| seen.insert(*c));
         return Err(EngraveError::MissingGlyphs { font: name.into(), chars: missing });
     }
     let mut paths = Vec::new();
@@ -305,7 +306,8 @@ impl Hershey {
             x += (g.right - g.left) * s;
         }
         if !missing.is_empty() {
-            missing.dedup();
+            let mut seen = std::collections::HashSet::new();
+            missing.retain(|c| seen.insert(*c));
             return Err(EngraveError::MissingGlyphs { font: name.into(), chars: missing });
         }
         Ok((paths, x))
