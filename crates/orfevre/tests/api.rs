@@ -942,7 +942,8 @@ fn engraving_preview() {
         eprintln!("\n*** SKIPPED engraving_preview: install fonts-dejavu-core and hershey-fonts-data ***\n");
         return;
     }
-    let s = Server::start(&Db::sqlite(), &[]);
+    let db = Db::sqlite();
+    let s = Server::start(&db, &[]);
     let c = client();
     let preview = |body: Value| {
         let r = s.post(&c, "/api/v1/engraving/preview").json(&body).send().unwrap();
@@ -976,6 +977,25 @@ fn engraving_preview() {
     assert_eq!((st, ptr.as_str()), (422, "/field"));
     let (st, _, _) = problem(json!({"base": "nope", "field": "engraving", "text": "x"}));
     assert_eq!(st, 404);
+
+    // Quotes check the engraving against the font file: every demo example can be made…
+    for entry in std::fs::read_dir(format!("{}/../../catalogs/demo/examples", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.starts_with("valid-") {
+            quote_for(&s, &c, &example(&name));
+        }
+    }
+    // …but a heart the script font has no glyph for is refused, though its characters are allowed.
+    let mut d: Value = serde_json::from_slice(&example("valid-engraved-pendant.json")).unwrap();
+    d["fields"]["engraving"] = json!({"text": "Zoé ♥", "font": "script"});
+    let (st, saved) = json(s.post(&c, "/api/v1/designs").json(&d).send().unwrap());
+    assert_eq!(st, 201, "{saved}");
+    assert_eq!(saved["valid"], true, "the engine allows ♥ in the charset");
+    let (st, p) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": saved["hash"]})).send().unwrap());
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["type"], "urn:orfevre:problem:cannot-engrave");
+    assert_eq!((p["field"].as_str(), p["errors"][0]["pointer"].as_str()), (Some("engraving"), Some("/design")));
+    assert!(p["detail"].as_str().unwrap().contains("no glyph for '♥'"), "{p}");
 }
 
 /// Operations endpoints: health, readiness, Prometheus metrics, the OpenAPI document, request ids.

@@ -748,6 +748,10 @@ pub async fn create_quote(State(s): S, Json(q): Json<QuoteRequest>) -> ApiResult
         .at("/design", ev.violations.first().map(|v| v.message.clone()).unwrap_or_default())
         .with("violations", &ev.violations));
     }
+    let (st, engine, design) = (s.clone(), e.clone(), d.clone());
+    tokio::task::spawn_blocking(move || crate::engraving::check_design(&st, &engine, &design))
+        .await
+        .map_err(Problem::internal)??;
     let claims = Claims {
         id: orfevre_store::new_id("quo_"),
         design: q.design.clone(),
