@@ -8,13 +8,16 @@
 //!    Hershey font (`.jhf`, Debian `hershey-fonts-data`).
 //! 2. [`text`]: text laid out in a [`Zone`] — lines, alignment, shrink-to-fit down to a minimum
 //!    cap height, optionally bent along an arc — giving [`Shape`]s (closed outlines or strokes).
-//! 3. [`toolpath`]: shapes → cuts for one [`Layer`] (line, hatch fill, single line) with power,
-//!    speed and passes.
+//!    Or [`image`]: a PNG drawing traced as outlines, handwriting as centre lines, a photo
+//!    dithered into rows; [`fingerprint`] enhances ridges first.
+//! 3. [`toolpath`]: shapes → cuts for one [`Layer`] (line, hatch fill, offset fill, single line)
+//!    with power, speed, passes and kerf ([`offset`]); [`min_feature`] refuses or thickens what
+//!    the material cannot hold.
 //! 4. [`order`]: cuts ordered for short travel (nearest neighbour, then 2-opt; inner contours
 //!    before the outlines around them).
 //! 5. [`output`]: SVG, DXF, GRBL G-code, PNG preview, and a JSON-able [`output::Summary`].
 //!
-//! The crate does no I/O except [`font::Font::from_file`].
+//! The crate does no I/O except [`font::Font::from_file`]; images come in as bytes.
 
 pub mod fingerprint;
 pub mod font;
