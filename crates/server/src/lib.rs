@@ -229,10 +229,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let poller = tokio::spawn(poll_catalog(state.clone(), stop_rx));
     let b = state.catalogs.active().catalog.brand.clone();
     tracing::info!(addr = %local, brand = %b.name, catalog = %b.version, backend = ?state.store.backend(), "serving");
+    let shutdown = shutdown_signal()?;
     println!("orfevre listening on http://{local}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await?;
     let _ = stop_tx.send(true);
     let _ = tokio::join!(worker, poller);
     state.store.close().await;
@@ -252,21 +253,23 @@ async fn poll_catalog(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiv
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The shutdown signal (SIGTERM or Ctrl-C). The SIGTERM handler is installed here, before the
+/// server says it is listening: a SIGTERM sent right after that line must not find the default
+/// disposition (which would kill the process without finishing requests).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
