@@ -78,6 +78,18 @@ pub struct Evaluation {
     pub weight: Grams,
     pub lead_time_days: u32,
     pub bom: Vec<BomLine>,
+    /// The 3D piece the design describes, when its base is a ring band the geometry crate
+    /// builds: what the viewer and the production files are made from.
+    #[serde(skip)]
+    pub geometry: Option<Geometry>,
+}
+
+/// A design's piece for `orfevre-model`, with the catalog's metal and stone ids for its looks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Geometry {
+    pub ring: orfevre_model::RingSpec,
+    pub metal: String,
+    pub stone: Option<(String, String, Decimal)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -192,6 +204,7 @@ impl Engine {
             weight: st.weight,
             lead_time_days: st.lead,
             bom,
+            geometry: st.geometry,
         }
     }
 
@@ -217,6 +230,7 @@ struct State<'e> {
     weight: Grams,
     lead: u32,
     params: BTreeMap<String, String>,
+    geometry: Option<Geometry>,
 }
 
 impl<'e> State<'e> {
@@ -234,6 +248,7 @@ impl<'e> State<'e> {
             weight: Grams::ZERO,
             lead: 0,
             params: BTreeMap::new(),
+            geometry: None,
         }
     }
 
@@ -647,20 +662,70 @@ impl<'e> State<'e> {
         let carat = number(self, "carat", &p.carat, " ct");
         let mut cost = Decimal::ZERO;
         let mut volume = p.metal_volume_mm3.unwrap_or_default();
+        // A band's metal comes from its geometry (orfevre-model): the swept profile at the exact
+        // size, and the head the model builds for the chosen cut, carat and setting. A setting
+        // or cut the model does not know keeps the catalog's `metal_volume_mm3` for its head.
+        let mut head_modelled = false;
         if p.model == Model::Band {
             if let (Some(w), Some(t), Some(pr), Some(circ)) =
                 (width, thickness, profile, self.size.and_then(|s| s.circumference))
             {
-                // Volume of the band: cross-section × the circumference through its centroid
-                // (Pappus), with the centroid taken at mid-thickness.
-                // π to 10 decimals: far below a milligram on any ring.
-                let pi = Decimal::new(31415926536, 10);
-                let r = circ.as_decimal() / (Decimal::TWO * pi);
-                volume += w * t * pr.area_factor() * Decimal::TWO * pi * (r + t / Decimal::TWO);
+                let f = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(f64::NAN);
+                let stone_spec = match (stone, cut, carat, setting) {
+                    (Some(si), Some(c), Some(ct), Some(st)) => {
+                        match (c.id.parse::<orfevre_model::Cut>(), st.id.parse::<orfevre_model::Setting>()) {
+                            (Ok(cut), Ok(setting)) => Some(orfevre_model::StoneSpec {
+                                cut,
+                                size: orfevre_model::StoneSize::Carat(f(ct)),
+                                specific_gravity: f(cat.stones[si as usize].specific_gravity),
+                                setting,
+                            }),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let spec = orfevre_model::RingSpec {
+                    band: orfevre_model::Band {
+                        inner_circumference_mm: circ.as_f64(),
+                        width_mm: f(w),
+                        thickness_mm: f(t),
+                        profile: pr.as_str().parse().unwrap_or(orfevre_model::Profile::Flat),
+                    },
+                    stone: stone_spec,
+                    // The engine checks walls itself, against the metal chosen.
+                    min_wall_mm: 0.0,
+                };
+                if let Some(mi) = metal {
+                    let metal = &cat.metals[mi as usize];
+                    self.geometry = Some(Geometry {
+                        ring: orfevre_model::RingSpec {
+                            min_wall_mm: metal.min_wall.map(|m| m.as_f64()).unwrap_or(0.0),
+                            ..spec.clone()
+                        },
+                        metal: metal.id.clone(),
+                        stone: stone.filter(|_| stone_spec.is_some()).map(|si| {
+                            let s = &cat.stones[si as usize];
+                            (s.id.clone(), s.species.clone(), s.refractive_index)
+                        }),
+                    });
+                }
+                match orfevre_model::figures(&spec) {
+                    Ok(fig) => {
+                        head_modelled = stone_spec.is_some();
+                        volume += Decimal::from_f64_retain(fig.metal_volume_mm3).unwrap_or_default().round_dp(3);
+                        for pb in fig.problems {
+                            self.v(pb.code, place(pb.parameter), pb.message);
+                        }
+                    }
+                    Err(e) => self.v("geometry", Place::mount(&m.id), e.to_string()),
+                }
             }
         }
         if let Some(s) = setting {
-            volume += s.metal_volume_mm3.unwrap_or_default();
+            if !head_modelled {
+                volume += s.metal_volume_mm3.unwrap_or_default();
+            }
             cost += s.price;
             if let (Some(max), Some(c)) = (s.max_carat, carat) {
                 if c > max {

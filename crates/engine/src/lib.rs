@@ -14,5 +14,5 @@ pub mod spell;
 
 pub use choices::{apply_choice, apply_edit, Candidate, Choice, ChoiceReport, Edit, Repair};
 pub use design::{CatalogRef, Design, DesignError, FieldValue, MountDesign, ParamValue};
-pub use eval::{Engine, Evaluation, Place, PriceBreakdown, Violation};
+pub use eval::{Engine, Evaluation, Geometry, Place, PriceBreakdown, Violation};
 pub use spell::{Problem, SpellIssue, Spelling};

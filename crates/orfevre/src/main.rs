@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod engrave;
+mod model;
 mod serve;
 
 #[derive(Parser)]
@@ -33,6 +34,11 @@ enum Cmd {
     Engrave {
         #[command(subcommand)]
         cmd: engrave::EngraveCmd,
+    },
+    /// 3D pieces: parametric rings and pendants as GLB, STL or 3MF, with weight and price.
+    Model {
+        #[command(subcommand)]
+        cmd: model::ModelCmd,
     },
     /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
     /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
@@ -150,6 +156,7 @@ fn load_engine(dir: &Path) -> Result<std::result::Result<Engine, u8>> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.cmd {
         Cmd::Engrave { cmd } => engrave::run(cmd),
+        Cmd::Model { cmd } => model::run(cmd),
         Cmd::Serve(args) => serve::serve(args),
         Cmd::User { cmd } => serve::user(cmd),
         Cmd::Token { cmd } => serve::token(cmd),

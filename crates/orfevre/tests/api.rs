@@ -411,6 +411,9 @@ fn authorization_matrix(db: &Db) {
         ),
         ("POST", "/api/v1/designs".into(), Some(design.clone()), [200; 8]),
         ("GET", format!("/api/v1/designs/{hash}"), None, [200; 8]),
+        // A locket has no 3D model: every caller gets the same explanation.
+        ("POST", "/api/v1/designs/model".into(), Some(design.clone()), [422; 8]),
+        ("GET", format!("/api/v1/designs/{hash}/model.glb"), None, [422; 8]),
         ("POST", "/api/v1/quotes".into(), Some(json!({"design": hash}).to_string()), [201; 8]),
         ("POST", "/api/v1/quotes/verify".into(), Some(json!({"quote": "q1.x.y"}).to_string()), [422; 8]),
         (
@@ -1172,4 +1175,54 @@ fn demo_files(version: &str) -> serde_json::Map<String, Value> {
         files.insert(rel, Value::String(text));
     }
     files
+}
+
+#[test]
+fn design_model_glb() {
+    let db = Db::sqlite();
+    let s = Server::start(&db, &[]);
+    let c = client();
+    let design: Value = serde_json::from_slice(&example("valid-solitaire-ring.json")).unwrap();
+    let glb = |d: &Value| s.post(&c, "/api/v1/designs/model").json(d).send().unwrap();
+    let r = glb(&design);
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "model/gltf-binary");
+    let volume: f64 = r.headers()["x-orfevre-metal-volume-mm3"].to_str().unwrap().parse().unwrap();
+    let bytes = r.bytes().unwrap();
+    assert_eq!(&bytes[..4], b"glTF");
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, bytes.len());
+    // The JSON chunk names the 18k yellow metal and the lab diamond's refractive index.
+    let json_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let doc: Value = serde_json::from_slice(&bytes[20..20 + json_len]).unwrap();
+    assert_eq!(doc["materials"][0]["name"], "18k-yellow");
+    assert_eq!(doc["materials"][1]["extensions"]["KHR_materials_ior"]["ior"], 2.417);
+    // The weight the evaluation reports comes from the same geometry: a thicker band is heavier
+    // in the evaluation and in the model.
+    let mut thick = design.clone();
+    thick["mounts"]["ring"]["params"]["thickness_mm"] = json!("2.0");
+    let v2: f64 = glb(&thick).headers()["x-orfevre-metal-volume-mm3"].to_str().unwrap().parse().unwrap();
+    assert!(v2 > volume + 10.0, "{v2} vs {volume}");
+    let weight = |d: &Value| {
+        let (st, v) = json(s.post(&c, "/api/v1/designs/evaluate").json(d).send().unwrap());
+        assert_eq!(st, 200);
+        v["evaluation"]["weight"].as_str().unwrap().parse::<f64>().unwrap()
+    };
+    let dw = weight(&thick) - weight(&design);
+    assert!((dw - (v2 - volume) * 15.58 / 1000.0).abs() < 0.01, "weight difference {dw} follows the volume");
+    // A base without a 3D model: 422 problem+json.
+    let bracelet: Value = serde_json::from_slice(&example("valid-moments-bracelet.json")).unwrap();
+    let r = glb(&bracelet);
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert!(r.text().unwrap().contains("no 3D model"));
+    // A saved design's model is immutable.
+    let (st, saved) = json(s.post(&c, "/api/v1/designs").json(&design).send().unwrap());
+    assert_eq!(st, 201, "{saved}");
+    let hash = saved["hash"].as_str().unwrap();
+    let r = s.get(&c, &format!("/api/v1/designs/{hash}/model.glb")).send().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(r.bytes().unwrap(), bytes, "the saved design's model is the live one");
+    let r = s.get(&c, &format!("/api/v1/designs/{}/model.glb", "0".repeat(64))).send().unwrap();
+    assert_eq!(r.status().as_u16(), 404);
 }

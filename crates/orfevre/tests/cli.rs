@@ -257,3 +257,147 @@ fn engrave_text_writes_every_format() {
     assert_eq!(code, 2);
     assert!(err.contains("not a PNG"), "{err}");
 }
+
+#[test]
+fn model_ring_and_pendant_print_figures_and_price() {
+    let dir = std::env::temp_dir().join(format!("orfevre-model-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let catalog = root().join("catalogs/demo");
+    let catalog = catalog.to_str().unwrap();
+    let glb = dir.join("solitaire.glb");
+    let (code, out, err) = orfevre(&[
+        "model",
+        "ring",
+        "--catalog",
+        catalog,
+        "--size",
+        "US7",
+        "--profile",
+        "d-shape",
+        "--width",
+        "2.2",
+        "--stone",
+        "diamond-lab",
+        "--cut",
+        "round",
+        "--carat",
+        "0.5",
+        "--setting",
+        "4-prong",
+        "-o",
+        glb.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bytes = std::fs::read(&glb).unwrap();
+    assert_eq!(&bytes[..4], b"glTF");
+    assert_eq!(v["bytes"].as_u64().unwrap() as usize, bytes.len());
+    assert!((v["inner_circumference_mm"].as_f64().unwrap() - 54.421).abs() < 1e-3);
+    // 18k yellow (15.58 g/cm³): weight follows volume, plus 0.2 g per carat.
+    let (vol, w) = (v["volume_mm3"].as_f64().unwrap(), v["weight_g"].as_f64().unwrap());
+    assert!((w - (vol * 15.58 / 1000.0 + 0.1)).abs() < 0.002, "{v}");
+    assert!(v["triangles"].as_u64().unwrap() > 1000);
+    assert_eq!(v["price"]["valid"], true, "{v}");
+    assert_eq!(v["price"]["currency"], "EUR");
+    // The engine's price for the demo's example solitaire at the same size and parameters.
+    let total: f64 = v["price"]["total"].as_str().unwrap().parse().unwrap();
+    assert!(total > 1000.0, "{v}");
+
+    // A thicker band weighs more and costs more.
+    let (code, out2, _) = orfevre(&[
+        "model",
+        "ring",
+        "--catalog",
+        catalog,
+        "--size",
+        "US7",
+        "--thickness",
+        "2.0",
+        "--stone",
+        "diamond-lab",
+        "--carat",
+        "0.5",
+        "-o",
+        glb.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let v2: serde_json::Value = serde_json::from_str(&out2).unwrap();
+    assert!(v2["weight_g"].as_f64().unwrap() > w);
+    let total2: f64 = v2["price"]["total"].as_str().unwrap().parse().unwrap();
+    assert!(total2 > total, "{total2} > {total}");
+
+    // STL and 3MF of a plain band; a pendant.
+    for fmt in ["stl", "3mf"] {
+        let f = dir.join(format!("band.{fmt}"));
+        let (code, out, err) = orfevre(&[
+            "model",
+            "ring",
+            "--catalog",
+            catalog,
+            "--size",
+            "UKN½",
+            "--format",
+            fmt,
+            "-o",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let bytes = std::fs::read(&f).unwrap();
+        if fmt == "stl" {
+            // Binary STL: 80-byte header, a triangle count, 50 bytes a triangle.
+            let n = u32::from_le_bytes(bytes[80..84].try_into().unwrap()) as usize;
+            assert_eq!(n, v["triangles"].as_u64().unwrap() as usize);
+            assert_eq!(bytes.len(), 84 + 50 * n);
+        } else {
+            assert!(bytes.starts_with(b"PK"), "3MF is a zip package");
+        }
+    }
+    let (code, out, err) = orfevre(&[
+        "model",
+        "pendant",
+        "--catalog",
+        catalog,
+        "--diameter",
+        "15",
+        "--thickness",
+        "1.2",
+        "-o",
+        dir.join("p.glb").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["price"]["valid"], true, "{p}");
+    assert!((p["engrave_diameter_mm"].as_f64().unwrap() - 12.8).abs() < 1e-9);
+
+    // Manufacturing problems: written, exit 1, the problem named.
+    let (code, out, _) = orfevre(&[
+        "model",
+        "ring",
+        "--catalog",
+        catalog,
+        "--thickness",
+        "0.9",
+        "--metal",
+        "18k-yellow",
+        "-o",
+        glb.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"code\": \"wall\""), "{out}");
+    // Bad input: exit 2 and the flag named.
+    for (args, says) in [
+        (vec!["--size", "US17"], "--size"),
+        (vec!["--profile", "oval"], "--profile"),
+        (vec!["--metal", "tin"], "--metal \"tin\""),
+        (vec!["--stone", "ruby"], "--stone \"ruby\""),
+        (vec!["--format", "obj"], "--format"),
+    ] {
+        let mut all = vec!["model", "ring", "--catalog", catalog, "-o", "/dev/null"];
+        all.extend(args.iter());
+        let (code, _, err) = orfevre(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

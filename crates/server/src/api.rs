@@ -43,6 +43,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/engraving/preview", post(crate::engraving::preview))
         .route("/api/v1/designs", post(save_design))
         .route("/api/v1/designs/{hash}", get(get_design))
+        .route("/api/v1/designs/model", post(crate::model::design_model))
+        .route("/api/v1/designs/{hash}/model.glb", get(crate::model::saved_model))
         .route("/api/v1/quotes", post(create_quote))
         .route("/api/v1/quotes/verify", post(verify_quote))
         .route("/api/v1/orders", get(list_orders).post(create_order))
@@ -486,13 +488,13 @@ fn parse_design(bytes: &[u8]) -> ApiResult<Design> {
     })
 }
 
-async fn design_body(req: Request) -> ApiResult<Design> {
+pub(crate) async fn design_body(req: Request) -> ApiResult<Design> {
     let bytes = body_bytes(req, orfevre_engine::design::MAX_DESIGN_BYTES, &["application/json"]).await?;
     parse_design(&bytes)
 }
 
 /// The engine a design names, or the active one (which then reports the mismatch).
-async fn engine_for(s: &AppState, d: &Design) -> ApiResult<Arc<Engine>> {
+pub(crate) async fn engine_for(s: &AppState, d: &Design) -> ApiResult<Arc<Engine>> {
     let active = s.catalogs.active();
     if active.catalog.brand.version == d.catalog.version {
         return Ok(active);
@@ -654,7 +656,7 @@ pub async fn save_design(State(s): S, who: Principal, req: Request) -> ApiResult
     Ok(if new { created(format!("/api/v1/designs/{hash}"), out) } else { axum::Json(out).into_response() })
 }
 
-fn check_hash(h: &str) -> ApiResult<()> {
+pub(crate) fn check_hash(h: &str) -> ApiResult<()> {
     if h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         Ok(())
     } else {

@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod catalogs;
 pub mod engraving;
+pub mod model;
 pub mod openapi;
 pub mod problem;
 pub mod quote;

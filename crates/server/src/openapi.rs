@@ -13,6 +13,7 @@ use utoipa::OpenApi;
         api::get_art, api::list_versions, api::upload_catalog, api::publish_catalog, api::catalog_sources,
         api::set_metal_prices,
         api::evaluate, api::choose, api::spell, crate::engraving::preview, api::save_design, api::get_design,
+        crate::model::design_model, crate::model::saved_model,
         api::create_quote, api::verify_quote,
         api::create_order, api::list_orders, api::get_order, api::set_order_status,
         api::register, api::login, api::whoami, api::logout, api::my_designs, api::create_staff,

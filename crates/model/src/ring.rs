@@ -1,0 +1,456 @@
+//! A ring: a band, optionally a head (prongs or a bezel) holding a stone, the manufacturing
+//! checks, and the figures the price is made from.
+
+use crate::band::Band;
+use crate::gem::{Cut, Gem};
+use crate::mesh::Mesh;
+use crate::{Error, Result};
+use glam::{DAffine3, DQuat, DVec3};
+use std::f64::consts::PI;
+use std::fmt;
+use std::str::FromStr;
+
+/// Metal lost to polishing, mm (domain.md: allow up to 0.25 mm).
+pub const POLISH_MM: f64 = 0.25;
+/// The thinnest prong that survives casting (domain.md: prongs ≥ 0.6 mm).
+pub const MIN_PRONG_MM: f64 = 0.6;
+/// How deep a head's parts reach into the band, mm, so the shells overlap and cast as one.
+const SEAT_MM: f64 = 0.2;
+/// The culet's clearance above the band, mm.
+const CLEARANCE_MM: f64 = 0.3;
+/// Bezel wall, and its lip over the crown, mm.
+const BEZEL_WALL_MM: f64 = 0.8;
+const BEZEL_LIP_MM: f64 = 0.3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    FourProng,
+    SixProng,
+    Bezel,
+}
+
+impl Setting {
+    pub const ALL: [Setting; 3] = [Setting::FourProng, Setting::SixProng, Setting::Bezel];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Setting::FourProng => "4-prong",
+            Setting::SixProng => "6-prong",
+            Setting::Bezel => "bezel",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Setting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Setting> {
+        Setting::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| Error::Invalid {
+            what: "the setting".into(),
+            rule: "one of 4-prong, 6-prong, bezel".into(),
+            got: s.into(),
+        })
+    }
+}
+
+/// The stone of a ring: its cut, its size (carats, or the width in mm) and its material's
+/// specific gravity (for fancy shapes sized by carat).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoneSpec {
+    pub cut: Cut,
+    pub size: StoneSize,
+    pub specific_gravity: f64,
+    pub setting: Setting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoneSize {
+    Carat(f64),
+    WidthMm(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RingSpec {
+    pub band: Band,
+    pub stone: Option<StoneSpec>,
+    /// The metal's minimum cast wall, mm (the catalog's `min_wall_mm`; domain.md: ≥ 0.8).
+    pub min_wall_mm: f64,
+}
+
+/// A manufacturing problem, in plain words, with the parameter to change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    pub code: &'static str,
+    pub parameter: &'static str,
+    pub message: String,
+}
+
+/// A stone placed in the model: which gem mesh, where.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub gem: usize,
+    pub transform: DAffine3,
+}
+
+/// A generated piece (a ring, a pendant): metal shells and placed stones.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    /// Band and head: closed shells that overlap where the head is seated in the band.
+    pub metal: Mesh,
+    /// Distinct stone meshes (one per cut and size) and their placements.
+    pub gems: Vec<Gem>,
+    pub stones: Vec<Placed>,
+    /// The metal's volume, mm³: the sum of its shells. Where the head is seated in the band
+    /// (`SEAT_MM` = 0.2 mm deep, so the parts cast as one) the overlap counts twice: at most the
+    /// head's footprint on the band × 0.2 mm, which the tests bound.
+    pub metal_volume_mm3: f64,
+    /// Carats of all stones.
+    pub carats: f64,
+    pub problems: Vec<Problem>,
+}
+
+impl Piece {
+    /// Triangles of the metal and of every placed stone.
+    pub fn triangles(&self) -> usize {
+        self.metal.triangles.len() + self.stones.iter().map(|s| self.gems[s.gem].mesh.triangles.len()).sum::<usize>()
+    }
+}
+
+/// Builds the ring and checks it. Bad numbers (a size out of every table, a negative width) are
+/// errors; a makeable-or-not question (a wall too thin for the metal) is a [`Problem`].
+pub fn ring(spec: &RingSpec) -> Result<Piece> {
+    build(spec, true)
+}
+
+/// The figures a price is made from, without building the band's mesh (its volume is exact by
+/// Pappus' theorem for the swept polygon): what the engine calls for every candidate.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Figures {
+    pub metal_volume_mm3: f64,
+    pub carats: f64,
+    pub problems: Vec<Problem>,
+}
+
+pub fn figures(spec: &RingSpec) -> Result<Figures> {
+    let r = build(spec, false)?;
+    Ok(Figures { metal_volume_mm3: r.metal_volume_mm3, carats: r.carats, problems: r.problems })
+}
+
+fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
+    let b = spec.band;
+    b.validate()?;
+    let mut problems = Vec::new();
+    // The wall is the band's thickness, measured in the middle as the trade specifies it; a
+    // domed profile's rounded rims are thinner by design.
+    if b.thickness_mm + 1e-9 < spec.min_wall_mm {
+        problems.push(Problem {
+            code: "wall",
+            parameter: "thickness_mm",
+            message: format!(
+                "a band {:.2} mm thick is too thin to cast in this metal, which needs walls of at least {} mm — make it {:.2} mm thick or more",
+                b.thickness_mm, spec.min_wall_mm, spec.min_wall_mm
+            ),
+        });
+    }
+    let (mut metal, mut metal_volume) = if band_mesh {
+        let m = b.mesh();
+        let v = m.volume();
+        (m, v)
+    } else {
+        (Mesh::default(), b.mesh_volume())
+    };
+    let (mut gems, mut stones, mut carats) = (Vec::new(), Vec::new(), 0.0);
+    if let Some(s) = spec.stone {
+        let gem = match s.size {
+            StoneSize::Carat(ct) => Gem::with_carat(s.cut, ct, s.specific_gravity)?,
+            StoneSize::WidthMm(w) if w.is_finite() && (0.8..=25.0).contains(&w) => Gem::with_width(s.cut, w),
+            StoneSize::WidthMm(w) => {
+                return Err(Error::Invalid {
+                    what: "the stone".into(),
+                    rule: "between 0.8 and 25 mm wide".into(),
+                    got: format!("{w} mm"),
+                })
+            }
+        };
+        carats += match s.size {
+            StoneSize::Carat(ct) => ct,
+            StoneSize::WidthMm(_) if s.cut == Cut::Round => gem.width_mm.powi(3) * 0.593 * 0.0061,
+            StoneSize::WidthMm(_) => gem.mesh.volume() * s.specific_gravity / 1000.0 / 0.2,
+        };
+        let top = b.outer_radius();
+        // The girdle plane, above the band by the pavilion and a clearance; the stone's length
+        // runs across the finger (along Z), as solitaires are set.
+        let girdle_y = top + gem.pavilion_mm + CLEARANCE_MM;
+        let place = DAffine3::from_translation(DVec3::new(0.0, girdle_y, 0.0))
+            * DAffine3::from_quat(DQuat::from_rotation_arc(DVec3::Z, DVec3::Y))
+            * DAffine3::from_quat(DQuat::from_rotation_z(PI / 2.0));
+        // Where the band's surface is under a point of the head: the band is a circle of radius
+        // `top` in the XY plane.
+        let surface = |x: f64| (top * top - x * x).max(0.0).sqrt();
+        let head = match s.setting {
+            Setting::FourProng | Setting::SixProng => {
+                let n = if s.setting == Setting::FourProng { 4 } else { 6 };
+                let d = (0.12 * gem.width_mm).max(MIN_PRONG_MM + POLISH_MM);
+                if d - POLISH_MM < MIN_PRONG_MM {
+                    problems.push(Problem {
+                        code: "prong",
+                        parameter: "carat",
+                        message: format!("prongs of {d:.2} mm are under {MIN_PRONG_MM} mm after polishing"),
+                    });
+                }
+                // The feet stand on the band: their spread along the finger is narrowed to the
+                // band's width (less a prong and 0.1 mm).
+                let natural = 0.4 * gem.length_mm / 2.0;
+                let room = b.width_mm / 2.0 - d / 2.0 - 0.1;
+                let foot = (room / natural).min(1.0);
+                if room < MIN_FOOT * gem.length_mm / 2.0 {
+                    problems.push(wider_than_band(
+                        &gem,
+                        b.width_mm,
+                        2.0 * (MIN_FOOT * gem.length_mm / 2.0 + d / 2.0 + 0.1),
+                    ));
+                }
+                let mut head = Mesh::default();
+                for k in 0..n {
+                    let a = PI / n as f64 + 2.0 * PI * k as f64 / n as f64;
+                    let dir = (a.cos(), a.sin());
+                    let r = gem.reach(dir);
+                    let (gx, gz) = (dir.0 * (r + d / 2.0), dir.1 * (r + d / 2.0));
+                    // In the ring's frame: the stone's X (length) is the ring's Z, its Y the ring's X.
+                    let tip = DVec3::new(gz, girdle_y + 0.1 * gem.width_mm, gx);
+                    let bend = DVec3::new(gz, girdle_y - 0.25 * gem.pavilion_mm, gx);
+                    let bx = dir.1 * 0.4 * r;
+                    let base = DVec3::new(bx, surface(bx) - SEAT_MM, dir.0 * 0.4 * r * foot.max(0.0));
+                    head.append(&tube(&[base, bend, tip], d / 2.0));
+                }
+                head
+            }
+            Setting::Bezel => {
+                let normals = outline_normals(&gem.girdle);
+                // The cup tapers to a foot that stands on the band: along the finger it is
+                // narrowed to the band's width less the wall. Above the pavilion everywhere,
+                // since the cup is deeper than the pavilion and both narrow linearly.
+                let room = b.width_mm / 2.0 - BEZEL_WALL_MM;
+                let taper = (room / (gem.length_mm / 2.0)).clamp(0.05, 1.0);
+                let cup = gem.length_mm / 2.0 + BEZEL_WALL_MM;
+                if b.width_mm / 2.0 < MIN_FOOT * cup {
+                    problems.push(wider_than_band(&gem, b.width_mm, 2.0 * MIN_FOOT * cup));
+                }
+                let ring_at = |offset: f64, y: Option<f64>| -> Vec<DVec3> {
+                    gem.girdle
+                        .iter()
+                        .zip(&normals)
+                        .map(|(&(x, z), &(nx, nz))| {
+                            let x = if y.is_none() { x * taper } else { x };
+                            let (sx, sz) = (x + nx * offset, z + nz * offset);
+                            // Ring frame: stone X → ring Z, stone Y → ring X.
+                            DVec3::new(sz, y.unwrap_or_else(|| surface(sz) - SEAT_MM), sx)
+                        })
+                        .collect()
+                };
+                let lip_y = girdle_y + BEZEL_LIP_MM * (CROWN_SLOPE);
+                let rings = [
+                    ring_at(0.0, None),
+                    ring_at(0.0, Some(girdle_y)),
+                    ring_at(-BEZEL_LIP_MM, Some(lip_y)),
+                    ring_at(BEZEL_WALL_MM, Some(lip_y)),
+                    ring_at(BEZEL_WALL_MM, None),
+                ];
+                loft(&rings)
+            }
+        };
+        metal_volume += head.volume();
+        metal.append(&head);
+        gems.push(gem);
+        stones.push(Placed { gem: 0, transform: place });
+    }
+    Ok(Piece { metal, gems, stones, metal_volume_mm3: metal_volume, carats, problems })
+}
+
+/// The narrowest foot a head may have, as a fraction of the stone's length along the finger:
+/// below it the head stands on a needle. A drawing rule of ours, not a trade figure.
+const MIN_FOOT: f64 = 0.1;
+
+fn wider_than_band(gem: &Gem, band: f64, needed: f64) -> Problem {
+    Problem {
+        code: "stone-wider-than-band",
+        parameter: "width_mm",
+        message: format!(
+            "a {:.1} mm {} is too long for a {band:.1} mm band: its head cannot stand on it — make the band {:.1} mm wide or more, or choose a smaller stone",
+            gem.length_mm,
+            gem.cut,
+            // Rounded up to the tenth, so the advice always suffices.
+            (needed * 10.0 - 1e-9).ceil() / 10.0
+        ),
+    }
+}
+
+/// tan(34.5°): the crown's slope, so a lip of 0.3 mm over it rises by 0.3 × this.
+const CROWN_SLOPE: f64 = 0.687;
+
+/// Outward unit normals at each vertex of a counter-clockwise outline.
+fn outline_normals(p: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let n = p.len();
+    (0..n)
+        .map(|i| {
+            let (a, c) = (p[(i + n - 1) % n], p[(i + 1) % n]);
+            let (tx, ty) = (c.0 - a.0, c.1 - a.1);
+            let l = tx.hypot(ty).max(1e-12);
+            (ty / l, -tx / l)
+        })
+        .collect()
+}
+
+/// A closed shell through rings of equal length, each ring a closed loop; the rings themselves
+/// form a closed loop of sections (a torus-like tube, as a bezel's wall).
+fn loft(rings: &[Vec<DVec3>]) -> Mesh {
+    let (m, n) = (rings.len(), rings[0].len());
+    let positions: Vec<DVec3> = rings.iter().flatten().copied().collect();
+    let mut triangles = Vec::with_capacity(2 * m * n);
+    for r in 0..m {
+        let s = (r + 1) % m;
+        for i in 0..n {
+            let j = (i + 1) % n;
+            let (a, b, c, d) = ((r * n + i) as u32, (r * n + j) as u32, (s * n + j) as u32, (s * n + i) as u32);
+            triangles.push([a, b, c]);
+            triangles.push([a, c, d]);
+        }
+    }
+    let mut mesh = Mesh { positions, triangles };
+    if mesh.volume() < 0.0 {
+        for t in &mut mesh.triangles {
+            t.swap(1, 2);
+        }
+    }
+    mesh
+}
+
+/// A closed round tube of `radius` along a polyline, capped flat at the start and with a cone
+/// at the end (a prong's tip).
+fn tube(path: &[DVec3], radius: f64) -> Mesh {
+    const SIDES: usize = 10;
+    let mut positions = Vec::new();
+    for (k, &p) in path.iter().enumerate() {
+        let dir = if k == 0 {
+            path[1] - path[0]
+        } else if k == path.len() - 1 {
+            path[k] - path[k - 1]
+        } else {
+            (path[k + 1] - path[k]).normalize() + (path[k] - path[k - 1]).normalize()
+        }
+        .normalize();
+        let u = dir.any_orthonormal_vector();
+        let v = dir.cross(u);
+        for i in 0..SIDES {
+            let a = 2.0 * PI * i as f64 / SIDES as f64;
+            positions.push(p + radius * (a.cos() * u + a.sin() * v));
+        }
+    }
+    let last = *path.last().unwrap();
+    let end_dir = (last - path[path.len() - 2]).normalize();
+    positions.push(path[0]);
+    positions.push(last + end_dir * radius);
+    let (start, end) = ((positions.len() - 2) as u32, (positions.len() - 1) as u32);
+    let mut triangles = Vec::new();
+    let n = SIDES as u32;
+    for r in 0..path.len() as u32 - 1 {
+        for i in 0..n {
+            let j = (i + 1) % n;
+            let (a, b, c, d) = (r * n + i, r * n + j, (r + 1) * n + j, (r + 1) * n + i);
+            triangles.push([a, b, c]);
+            triangles.push([a, c, d]);
+        }
+    }
+    let top = (path.len() as u32 - 1) * n;
+    for i in 0..n {
+        let j = (i + 1) % n;
+        triangles.push([start, j, i]);
+        triangles.push([end, top + i, top + j]);
+    }
+    let mut mesh = Mesh { positions, triangles };
+    if mesh.volume() < 0.0 {
+        for t in &mut mesh.triangles {
+            t.swap(1, 2);
+        }
+    }
+    mesh
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::band::Profile;
+
+    fn spec(setting: Setting, cut: Cut) -> RingSpec {
+        RingSpec {
+            band: Band { inner_circumference_mm: 54.42, width_mm: 2.2, thickness_mm: 1.6, profile: Profile::DShape },
+            stone: Some(StoneSpec { cut, size: StoneSize::Carat(0.5), specific_gravity: 3.52, setting }),
+            min_wall_mm: 0.6,
+        }
+    }
+
+    #[test]
+    fn every_setting_and_cut_gives_closed_shells() {
+        for s in Setting::ALL {
+            for c in Cut::ALL {
+                let r = ring(&spec(s, c)).unwrap();
+                assert_eq!(r.metal.check_closed(), Ok(()), "{s} {c}");
+                assert!(r.metal_volume_mm3 > 0.0 && (r.metal_volume_mm3 - r.metal.volume()).abs() < 1e-9, "{s} {c}");
+                assert_eq!(r.stones.len(), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn the_stone_sits_above_the_band_and_in_the_prongs() {
+        let r = ring(&spec(Setting::FourProng, Cut::Round)).unwrap();
+        let band_top = 54.42 / (2.0 * PI) + 1.6;
+        let stone = r.gems[0].mesh.map(|p| r.stones[0].transform.transform_point3(p));
+        let (lo, hi) = stone.bounds();
+        assert!(lo.y > band_top, "the culet clears the band: {} > {band_top}", lo.y);
+        let (_, metal_hi) = r.metal.bounds();
+        assert!(metal_hi.y > hi.y - r.gems[0].crown_mm, "prongs reach over the girdle");
+    }
+
+    #[test]
+    fn a_stone_too_long_for_the_band_is_reported() {
+        for setting in Setting::ALL {
+            let mut s = spec(setting, Cut::Marquise);
+            s.stone.as_mut().unwrap().size = StoneSize::Carat(3.0);
+            s.band.width_mm = 1.2;
+            let r = ring(&s).unwrap();
+            let p = r.problems.iter().find(|p| p.code == "stone-wider-than-band").expect("reported");
+            assert_eq!(p.parameter, "width_mm");
+            assert!(p.message.contains("too long for a 1.2 mm band"), "{}", p.message);
+            // The default solitaire is fine, and every head stands inside the band's width
+            // (its lowest points are its feet).
+            let ok = ring(&spec(setting, Cut::Round)).unwrap();
+            assert!(ok.problems.is_empty(), "{:?}", ok.problems);
+            let band_top = 54.42 / (2.0 * PI) + 1.6;
+            for p in ok.metal.positions.iter().filter(|p| p.y > band_top - 0.5 && p.y < band_top) {
+                assert!(p.z.abs() <= 1.1 + 1e-9, "{setting}: a foot at z = {}", p.z);
+            }
+        }
+    }
+
+    #[test]
+    fn thin_walls_are_reported_with_the_thickness_to_choose() {
+        let mut s = spec(Setting::Bezel, Cut::Round);
+        s.band.thickness_mm = 0.9;
+        s.min_wall_mm = 1.0;
+        let r = ring(&s).unwrap();
+        let p = r.problems.iter().find(|p| p.code == "wall").expect("a wall problem");
+        assert_eq!(p.parameter, "thickness_mm");
+        assert!(p.message.contains("1.00 mm thick or more"), "{}", p.message);
+        let f = figures(&s).unwrap();
+        assert_eq!(f.problems, r.problems);
+        assert!(
+            (f.metal_volume_mm3 - r.metal_volume_mm3).abs() < 1e-9 * r.metal_volume_mm3,
+            "figures without the band mesh are the mesh's"
+        );
+    }
+}
