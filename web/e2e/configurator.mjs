@@ -13,7 +13,8 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  // WebGL through SwiftShader (software), for the 3D viewer.
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
 const failures = [];
@@ -228,7 +229,7 @@ await check('keyboard-only', async (page) => {
 });
 
 await check('mobile-no-horizontal-scroll-and-axe', async (page) => {
-  for (const path of ['/', '/b/moments-bracelet', '/b/name-bracelet']) {
+  for (const path of ['/', '/b/moments-bracelet', '/b/name-bracelet', '/b/solitaire-ring']) {
     await page.goto(url + path);
     await settled(page);
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -248,6 +249,26 @@ await check('embedded-component', async (page) => {
   await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',
     '<orfevre-configurator id="fr" base="locket" lang="fr"></orfevre-configurator>'));
   await page.locator('#fr').getByRole('button', { name: 'Ajouter au panier' }).waitFor();
+});
+
+await check('viewer-3d', async (page) => {
+  const t0 = Date.now();
+  await page.goto(`${url}/b/solitaire-ring`);
+  const viewer = page.locator('orfevre-configurator figure.viewer[data-ready]');
+  await viewer.waitFor({ timeout: 90000 });
+  console.log(`     viewer: first frame ${await viewer.getAttribute('data-first-frame-ms')} ms after the viewer started, ${Date.now() - t0} ms after navigation (SwiftShader)`);
+  await page.waitForTimeout(500);
+  const covered = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
+  assert(covered > 0.05, `the ring covers ${covered} of the canvas`);
+  await viewer.screenshot({ path: `${shots}/viewer-3d-ring.png` });
+  // The worn view adds the finger.
+  const before = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
+  await page.locator('orfevre-configurator [data-turntable]').uncheck();
+  await page.locator('orfevre-configurator [data-worn]').check();
+  await page.waitForTimeout(500);
+  const worn = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
+  assert(worn > before, `the finger adds pixels (${worn} > ${before})`);
+  await viewer.screenshot({ path: `${shots}/viewer-3d-worn.png` });
 });
 
 await browser.close();

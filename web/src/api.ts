@@ -102,3 +102,15 @@ export class Api {
 
   art(path: string | null | undefined): string { return path ? `${this.base}/api/v1/catalog/art/${path}` : ''; }
 }
+
+/** POSTs JSON and returns the binary body (a GLB model); problems raised as ApiError. */
+export async function postForBytes(api: Api, path: string, body: unknown): Promise<ArrayBuffer> {
+  const r = await fetch(api.base + path, {
+    method: 'POST', body: JSON.stringify(body), credentials: 'include', headers: { 'content-type': 'application/json' },
+  });
+  if (!r.ok) {
+    const text = await r.text();
+    throw new ApiError(r.status, text ? JSON.parse(text) : null);
+  }
+  return r.arrayBuffer();
+}

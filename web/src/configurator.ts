@@ -1,6 +1,6 @@
 // <orfevre-configurator base="…" api="…" design="…">: the customization bar, as a web component a
 // brand can drop into its own shop page. Shadow DOM keeps the shop's styles out.
-import { Api, ApiError } from './api';
+import { Api, ApiError, postForBytes } from './api';
 import type { BaseView, Candidate, Choice, ChoiceReport, ComponentView, Design, Evaluation, Spelling } from './api';
 import { applyChoice, applyEdit, clone, History, move } from './design';
 import { grams, money, setLang, t } from './i18n';
@@ -28,6 +28,9 @@ export class Configurator extends HTMLElement {
   private previewTimer = 0;
   /** The candidate list's search text and "available only" switch (kept across re-renders). */
   private filter = { text: '', feasibleOnly: false };
+  /** The 3D viewer, for pieces the geometry crate builds (rings); kept across re-renders. */
+  viewer?: import('./viewer').Viewer;
+  private modelSeq = 0;
 
   static get observedAttributes() { return ['base', 'design']; }
 
@@ -57,6 +60,12 @@ export class Configurator extends HTMLElement {
       const page = await this.api.get<{ items: ComponentView[] }>(
         `/api/v1/catalog/components?base=${encodeURIComponent(this.base.id)}&mount=${encodeURIComponent(m.id)}&limit=500`);
       for (const c of page.items) this.comps.set(c.sku, c);
+    }
+    // A ring built from a band gets the 3D viewer, loaded only then (three.js is not in the
+    // initial bundle).
+    if (this.base.mounts.some((m) => m.kind === 'parametric' && m.params.includes('profile'))) {
+      const { Viewer } = await import('./viewer');
+      this.viewer = new Viewer({ turntable: t('turntable'), worn: t('worn'), unavailable: t('viewerUnavailable'), label: t('viewer3d') });
     }
     design ??= this.emptyDesign();
     design.mounts ??= {};
@@ -115,7 +124,23 @@ export class Configurator extends HTMLElement {
     this.ev = ev.evaluation;
     this.report = report;
     this.render();
+    void this.showModel(d);
     this.dispatchEvent(new CustomEvent('orfevre-change', { detail: { design: d, evaluation: this.ev }, bubbles: true, composed: true }));
+  }
+
+  /** Loads the design's 3D model into the viewer (only the latest request's answer is shown). */
+  private async showModel(d: Design) {
+    if (!this.viewer?.available) return;
+    const seq = ++this.modelSeq;
+    try {
+      const glb = await postForBytes(this.api, '/api/v1/designs/model', d);
+      if (seq !== this.modelSeq) return;
+      const size = this.base.sizes.find((s) => s.id === (d.size ?? this.base.default_size));
+      await this.viewer.show(glb, mm(size?.circumference) / (2 * Math.PI) || 8.7);
+    } catch (e) {
+      // A design the geometry cannot build keeps the last model; the evaluation says why.
+      console.warn('3D model', e);
+    }
   }
 
   private change(f: (d: Design) => void) {
@@ -281,6 +306,7 @@ export class Configurator extends HTMLElement {
     root.innerHTML = `<style>${css}</style>
       <article class="configurator">
         <header><h2>${esc(this.base.name)}</h2></header>
+        ${this.viewer ? '<div data-viewer></div>' : ''}
         ${this.strandSvg()}
         <div class="controls">${sizes}</div>
         ${this.speller()}
@@ -297,6 +323,7 @@ export class Configurator extends HTMLElement {
         </div>
         <div class="message" aria-live="polite">${this.message}</div>
       </article>`;
+    if (this.viewer) root.querySelector('[data-viewer]')?.replaceWith(this.viewer.el);
     this.wire(root, places);
   }
 

@@ -49,6 +49,8 @@ fn web_ui_in_chromium() {
         "keyboard-only",
         "order-to-back-office",
         "back-office-catalog",
+        "viewer-3d-ring",
+        "viewer-3d-worn",
     ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "screenshot {name}");
     }

@@ -1,0 +1,157 @@
+// The 3D viewer of the configurator: the design's GLB (from POST /api/v1/designs/model) lit by a
+// generated studio environment (three's RoomEnvironment: nothing downloaded at run time), metal as
+// glTF PBR, stones with traced multi-bounce refraction, orbit and a 360° turntable, a worn view on
+// a finger, and a plain fallback where WebGL is missing. Loaded on demand: rings only.
+import * as THREE from 'three';
+import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { RoomEnvironment } from 'three/examples/jsm/environments/RoomEnvironment.js';
+import { refractionMaterial } from './refraction';
+
+export interface ViewerText { turntable: string; worn: string; unavailable: string; label: string }
+
+export class Viewer {
+  readonly el: HTMLElement;
+  /** Milliseconds from the viewer's creation to its first frame with a model (a benchmark). */
+  firstFrameMs?: number;
+  private renderer?: THREE.WebGLRenderer;
+  private scene = new THREE.Scene();
+  private camera = new THREE.PerspectiveCamera(30, 1, 0.001, 10);
+  private controls?: OrbitControls;
+  private model?: THREE.Object3D;
+  private finger?: THREE.Mesh;
+  private envCube?: THREE.CubeTexture;
+  private started = performance.now();
+  private innerRadius = 0.0087;
+  private framed = false;
+
+  constructor(text: ViewerText) {
+    this.el = document.createElement('figure');
+    this.el.className = 'viewer';
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', text.label);
+    canvas.width = 640;
+    canvas.height = 480;
+    // Weak devices: no antialiasing, one pixel per CSS pixel, fewer refraction bounces.
+    const nav = navigator as Navigator & { deviceMemory?: number };
+    const weak = (nav.hardwareConcurrency ?? 4) <= 2 || (nav.deviceMemory ?? 4) <= 2;
+    try {
+      this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !weak, preserveDrawingBuffer: true, alpha: false });
+    } catch {
+      this.el.innerHTML = `<p class="viewer-fallback" role="status">${text.unavailable}</p>`;
+      return;
+    }
+    const r = this.renderer;
+    r.setPixelRatio(weak ? 1 : Math.min(window.devicePixelRatio, 2));
+    r.toneMapping = THREE.ACESFilmicToneMapping;
+    r.outputColorSpace = THREE.SRGBColorSpace;
+    this.scene.background = new THREE.Color(0xf4f1ec);
+    const room = new RoomEnvironment();
+    const pmrem = new THREE.PMREMGenerator(r);
+    this.scene.environment = pmrem.fromScene(room, 0.04).texture;
+    // The stones read the same room through a cube map.
+    const cubeTarget = new THREE.WebGLCubeRenderTarget(256, { type: THREE.HalfFloatType });
+    new THREE.CubeCamera(0.05, 50, cubeTarget).update(r, room);
+    this.envCube = cubeTarget.texture;
+    this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.enableDamping = true;
+    this.controls.autoRotate = !matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.controls.autoRotateSpeed = 2.0;
+    const bar = document.createElement('div');
+    bar.className = 'viewer-bar';
+    bar.innerHTML = `<label><input type="checkbox" data-turntable ${this.controls.autoRotate ? 'checked' : ''}> ${text.turntable}</label>
+      <label><input type="checkbox" data-worn> ${text.worn}</label>`;
+    bar.querySelector<HTMLInputElement>('[data-turntable]')!.onchange = (e) => {
+      this.controls!.autoRotate = (e.target as HTMLInputElement).checked;
+    };
+    bar.querySelector<HTMLInputElement>('[data-worn]')!.onchange = (e) => this.worn((e.target as HTMLInputElement).checked);
+    this.el.append(canvas, bar);
+    r.setAnimationLoop(() => this.frame());
+  }
+
+  get available() { return !!this.renderer; }
+
+  /** Shows a GLB; `innerRadiusMm` sizes the finger of the worn view. */
+  async show(glb: ArrayBuffer, innerRadiusMm: number) {
+    if (!this.renderer) return;
+    const gltf = await new GLTFLoader().parseAsync(glb, '');
+    const root = gltf.scene;
+    root.traverse((o) => {
+      const mesh = o as THREE.Mesh;
+      if (!mesh.isMesh) return;
+      const m = mesh.material as THREE.MeshPhysicalMaterial;
+      if (m.transmission > 0 && this.envCube) {
+        // Δn = (n − 1)·d/20 for glTF's dispersion d (20 / Abbe number), spread over R, G, B.
+        const spread = ((m.ior - 1) * (m.dispersion ?? 0)) / 20 / m.ior / 2;
+        const tint = m.attenuationDistance < 100 ? m.attenuationColor.clone() : new THREE.Color(1, 1, 1);
+        mesh.material = refractionMaterial(mesh, this.envCube, m.ior, spread, tint);
+      }
+    });
+    if (this.model) this.scene.remove(this.model);
+    this.model = root;
+    this.scene.add(root);
+    this.innerRadius = innerRadiusMm / 1000;
+    if (this.finger) this.worn(true);
+    if (!this.framed) {
+      const box = new THREE.Box3().setFromObject(root);
+      const size = box.getSize(new THREE.Vector3()).length();
+      const centre = box.getCenter(new THREE.Vector3());
+      this.camera.position.copy(centre).add(new THREE.Vector3(0.35, 0.45, 1).normalize().multiplyScalar(size * 1.9));
+      this.controls!.target.copy(centre);
+      this.framed = true;
+    }
+  }
+
+  /** The worn view: a finger through the ring, along its axis (Z). */
+  private worn(on: boolean) {
+    if (this.finger) {
+      this.scene.remove(this.finger);
+      this.finger = undefined;
+    }
+    if (!on) return;
+    const g = new THREE.CapsuleGeometry(this.innerRadius * 0.995, this.innerRadius * 7, 8, 32);
+    g.rotateX(Math.PI / 2);
+    const skin = new THREE.MeshStandardMaterial({ color: 0xe0ac8e, roughness: 0.6 });
+    this.finger = new THREE.Mesh(g, skin);
+    this.finger.position.z = -this.innerRadius * 2;
+    this.scene.add(this.finger);
+  }
+
+  private frame() {
+    const r = this.renderer!;
+    const canvas = r.domElement;
+    const w = canvas.clientWidth || 640;
+    const h = canvas.clientHeight || 480;
+    if (canvas.width !== Math.floor(w * r.getPixelRatio()) || canvas.height !== Math.floor(h * r.getPixelRatio())) {
+      r.setSize(w, h, false);
+      this.camera.aspect = w / h;
+      this.camera.updateProjectionMatrix();
+    }
+    this.controls!.update();
+    r.render(this.scene, this.camera);
+    if (this.model && this.firstFrameMs === undefined) {
+      this.firstFrameMs = performance.now() - this.started;
+      this.el.dataset.firstFrameMs = this.firstFrameMs.toFixed(0);
+      this.el.dataset.ready = '';
+    }
+  }
+
+  /** The share of pixels that differ from the background (for tests: is anything drawn?). */
+  coverage(): number {
+    if (!this.renderer) return 0;
+    const c = this.renderer.domElement;
+    const probe = document.createElement('canvas');
+    probe.width = 160;
+    probe.height = 120;
+    const ctx = probe.getContext('2d')!;
+    ctx.drawImage(c, 0, 0, probe.width, probe.height);
+    const px = ctx.getImageData(0, 0, probe.width, probe.height).data;
+    const bg = [px[0], px[1], px[2]];
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (Math.abs(px[i] - bg[0]) + Math.abs(px[i + 1] - bg[1]) + Math.abs(px[i + 2] - bg[2]) > 30) n++;
+    }
+    return n / (px.length / 4);
+  }
+}
