@@ -135,10 +135,14 @@ pub struct TextArgs {
     /// `sans` (default), `serif`, `script`, `simplex`, or a .ttf/.otf/.jhf file.
     #[arg(long, default_value = orfevre_engrave::font::DEFAULT_FONT)]
     pub font: String,
-    /// The engraving zone, WIDTHxHEIGHT in mm. For a ring band see --ring-diameter.
+    /// The engraving zone, WIDTHxHEIGHT in mm. For a ring band see --ring-size.
     #[arg(long)]
     pub zone: Option<String>,
-    /// Ring band: inner diameter, mm (the zone becomes the unrolled band: π × diameter long).
+    /// Ring band: the ring size (US7, UKN½, EU54, IT14, JP14); the zone becomes the unrolled
+    /// band, its length the circumference where the laser writes.
+    #[arg(long, requires = "band_width", conflicts_with = "ring_diameter")]
+    pub ring_size: Option<String>,
+    /// Ring band: the inner diameter in mm, instead of --ring-size.
     #[arg(long, requires = "band_width")]
     pub ring_diameter: Option<f64>,
     /// Ring band: width of the band, mm.
@@ -169,12 +173,18 @@ pub struct TextArgs {
 pub fn run(cmd: EngraveCmd) -> Result<u8> {
     match cmd {
         EngraveCmd::Text(a) => {
-            let zone = match (&a.zone, a.ring_diameter) {
+            let diameter = match (&a.ring_size, a.ring_diameter) {
+                (Some(s), _) => Some(
+                    orfevre_model::RingSize::parse(s).map_err(|e| anyhow::anyhow!("--ring-size: {e}"))?.diameter_mm(),
+                ),
+                (None, d) => d,
+            };
+            let zone = match (&a.zone, diameter) {
                 (Some(z), None) => Zone::parse(z),
                 (None, Some(d)) => {
                     Zone::ring_band(d, a.ring_thickness, a.band_width.unwrap_or_default(), a.side == "outside")
                 }
-                _ => bail!("give either --zone WIDTHxHEIGHT or --ring-diameter with --band-width"),
+                _ => bail!("give either --zone WIDTHxHEIGHT or --ring-size (or --ring-diameter) with --band-width"),
             };
             let zone = zone.map_err(|e| anyhow::anyhow!("{e}"))?;
             let font = Font::named(&a.font).map_err(|e| anyhow::anyhow!("--font: {e}"))?;

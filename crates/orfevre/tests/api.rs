@@ -999,6 +999,32 @@ fn engraving_preview() {
     assert_eq!(p["type"], "urn:orfevre:problem:cannot-engrave");
     assert_eq!((p["field"].as_str(), p["errors"][0]["pointer"].as_str()), (Some("engraving"), Some("/design")));
     assert!(p["detail"].as_str().unwrap().contains("no glyph for '♥'"), "{p}");
+
+    // The field's smallest stroke: a brand whose pendant is cast in relief (0.3 mm strokes, not
+    // the demo laser's 0.05 mm) cannot take a long name in DejaVu Serif's hairlines.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = format!("{}/../../catalogs/demo", env!("CARGO_MANIFEST_DIR"));
+    let copy = std::process::Command::new("cp").args(["-r", &demo, dir.path().to_str().unwrap()]).status().unwrap();
+    assert!(copy.success());
+    let cat = dir.path().join("demo");
+    let f = cat.join("bases/engraved.toml");
+    let toml = std::fs::read_to_string(&f).unwrap().replacen("min_stroke_mm = 0.05", "min_stroke_mm = 0.3", 1);
+    std::fs::write(&f, toml).unwrap();
+    let db2 = Db::sqlite();
+    let relief = Server::start(&db2, &["--catalog", cat.to_str().unwrap()]);
+    let r = relief
+        .post(&c, "/api/v1/engraving/preview")
+        .json(&json!({"base": "engraved-pendant", "field": "engraving", "text": "Marie-Chloé", "font": "serif"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let p: Value = r.json().unwrap();
+    assert_eq!(p["errors"][0]["pointer"], "/text");
+    assert!(p["detail"].as_str().unwrap().contains("thinner than the material's 0.3 mm"), "{p}");
+    // The demo's laser takes it.
+    let (st, _, _) =
+        preview(json!({"base": "engraved-pendant", "field": "engraving", "text": "Marie-Chloé", "font": "serif"}));
+    assert_eq!(st, 200);
 }
 
 /// Operations endpoints: health, readiness, Prometheus metrics, the OpenAPI document, request ids.

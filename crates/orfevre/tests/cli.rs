@@ -176,6 +176,37 @@ fn engrave_text_writes_every_format() {
     assert_eq!(code, 2);
     assert!(err.contains("power"), "{err}");
 
+    // A ring band from its size: the zone is the unrolled inside, π × 17.32 mm long for a US 7.
+    let (code, stdout, err) = orfevre(&[
+        "engrave",
+        "text",
+        "--ring-size",
+        "US7",
+        "--band-width",
+        "2.5",
+        "--json",
+        "-o",
+        out.to_str().unwrap(),
+        "Zoë & Léo",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let zone: Vec<f64> = v["zone"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert!((zone[0] - 54.42).abs() < 0.01 && (zone[1] - 2.5).abs() < 1e-9, "{v}");
+    let (code, _, err) = orfevre(&[
+        "engrave",
+        "text",
+        "--ring-size",
+        "US 17",
+        "--band-width",
+        "2.5",
+        "-o",
+        out.to_str().unwrap(),
+        "Zoë",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--ring-size") && err.contains("0 to 16"), "{err}");
+
     // The material's minimum feature: hairlines refused (exit 1), accepted once thickened.
     let small = ["engrave", "text", "--font", "serif", "--zone", "30x3", "--min-feature", "0.3", "-o"];
     let (code, _, err) = orfevre(&[&small[..], &[out.to_str().unwrap(), "Pour toujours, Léa"]].concat());

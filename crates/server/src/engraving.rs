@@ -85,7 +85,14 @@ fn layout(
         Problem::internal(format!("{e} (install {})", font.package.as_deref().unwrap_or("the font's package")))
     })?;
     loaded.name = font.name.clone();
-    match text::layout(&loaded, &TextSpec::new(text), &zone) {
+    let laid = text::layout(&loaded, &TextSpec::new(text), &zone)
+        // The field's smallest stroke (the machine's spot, or cast relief's 0.3 mm): outlines with
+        // more than a few per cent thinner than it cannot be made as drawn.
+        .and_then(|shapes| match min_stroke {
+            Some(m) => orfevre_engrave::min_feature(shapes, m.as_f64(), 0.0),
+            None => Ok(shapes),
+        });
+    match laid {
         Ok(shapes) => Ok((zone, shapes, stroke)),
         Err(EngraveError::Empty) => Ok((zone, Vec::new(), stroke)),
         Err(e) => Err(Problem::invalid("cannot-engrave", e.to_string()).at("/text", e.to_string())),
