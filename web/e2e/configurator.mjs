@@ -269,6 +269,17 @@ await check('viewer-3d', async (page) => {
   const worn = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
   assert(worn > before, `the finger adds pixels (${worn} > ${before})`);
   await viewer.screenshot({ path: `${shots}/viewer-3d-worn.png` });
+  // An engraving shows inside the band, as the workshop will lay it out.
+  await page.locator('orfevre-configurator [data-worn]').uncheck();
+  await page.locator('orfevre-configurator input[data-field=engraving]').fill('Pour toujours');
+  await page.locator('orfevre-configurator input[data-field=engraving]').press('Tab');
+  await page.waitForFunction(() => document.querySelector('orfevre-configurator').viewer.engraved, null, { timeout: 20000 });
+  await page.evaluate(() => {
+    const v = document.querySelector('orfevre-configurator').viewer;
+    v.camera.position.set(0, 0.004, 0.03); v.controls.target.set(0, -0.006, 0); v.controls.update();
+  });
+  await page.waitForTimeout(500);
+  await viewer.screenshot({ path: `${shots}/viewer-3d-engraved.png` });
 });
 
 await browser.close();

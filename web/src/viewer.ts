@@ -24,6 +24,8 @@ export class Viewer {
   private started = performance.now();
   private innerRadius = 0.0087;
   private framed = false;
+  private decal?: THREE.Mesh;
+  private engraving?: { svg: string; width: number; height: number };
 
   constructor(text: ViewerText) {
     this.el = document.createElement('figure');
@@ -71,6 +73,8 @@ export class Viewer {
   }
 
   get available() { return !!this.renderer; }
+  /** Whether an engraving decal is on the model. */
+  get engraved() { return !!this.decal; }
 
   /** Shows a GLB; `innerRadiusMm` sizes the finger of the worn view. */
   async show(glb: ArrayBuffer, innerRadiusMm: number) {
@@ -93,6 +97,7 @@ export class Viewer {
     this.scene.add(root);
     this.innerRadius = innerRadiusMm / 1000;
     if (this.finger) this.worn(true);
+    if (this.engraving) void this.engrave(this.engraving.svg, this.engraving.width, this.engraving.height);
     if (!this.framed) {
       const box = new THREE.Box3().setFromObject(root);
       const size = box.getSize(new THREE.Vector3()).length();
@@ -101,6 +106,45 @@ export class Viewer {
       this.controls!.target.copy(centre);
       this.framed = true;
     }
+  }
+
+  /**
+   * The engraving inside the band, as a decal: the server's production layout (SVG, mm) drawn on
+   * a strip just inside the inner surface, centred under the finger, read from inside. A laser
+   * mark is a few hundredths of a millimetre deep, so geometry would add triangles and nothing a
+   * shopper could see; see ARCHITECTURE.md.
+   */
+  async engrave(svg: string | null, widthMm: number, heightMm: number) {
+    if (this.decal) {
+      this.model?.remove(this.decal);
+      this.decal.geometry.dispose();
+      this.decal = undefined;
+    }
+    this.engraving = svg ? { svg, width: widthMm, height: heightMm } : undefined;
+    if (!svg || !this.model || !this.renderer) return;
+    const px = 1024;
+    const canvas = document.createElement('canvas');
+    canvas.width = px;
+    canvas.height = Math.max(8, Math.round((px * heightMm) / widthMm));
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg.replace(/currentColor/g, '#3b3226'))}`;
+    await img.decode();
+    canvas.getContext('2d')!.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const map = new THREE.CanvasTexture(canvas);
+    map.colorSpace = THREE.SRGBColorSpace;
+    map.anisotropy = 4;
+    // Read from the front of the ring (+Z), looking in.
+    map.flipY = false;
+    const r = this.innerRadius * 1000 - 0.01;
+    const arc = widthMm / r;
+    // In the model's frame (mm; the ring's root scales to metres): axis Z, head at +Y, so the
+    // strip is centred at −Y.
+    const g = new THREE.CylinderGeometry(r, r, heightMm, 96, 1, true, -arc / 2, arc);
+    g.rotateX(Math.PI / 2);
+    const m = new THREE.MeshStandardMaterial({ map, transparent: true, side: THREE.BackSide, roughness: 0.8, metalness: 0.2, depthWrite: false });
+    this.decal = new THREE.Mesh(g, m);
+    this.decal.scale.setScalar(0.001);
+    this.model.add(this.decal);
   }
 
   /** The worn view: a finger through the ring, along its axis (Z). */

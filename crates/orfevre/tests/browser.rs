@@ -51,6 +51,7 @@ fn web_ui_in_chromium() {
         "back-office-catalog",
         "viewer-3d-ring",
         "viewer-3d-worn",
+        "viewer-3d-engraved",
     ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "screenshot {name}");
     }
