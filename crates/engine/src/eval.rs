@@ -666,6 +666,8 @@ impl<'e> State<'e> {
         // size, and the head the model builds for the chosen cut, carat and setting. A setting
         // or cut the model does not know keeps the catalog's `metal_volume_mm3` for its head.
         let mut head_modelled = false;
+        // Small stones the head adds (a halo's melee), in carats, priced as the centre's stone.
+        let mut melee_ct = Decimal::ZERO;
         if p.model == Model::Band {
             if let (Some(w), Some(t), Some(pr), Some(circ)) =
                 (width, thickness, profile, self.size.and_then(|s| s.circumference))
@@ -693,6 +695,7 @@ impl<'e> State<'e> {
                         profile: pr.as_str().parse().unwrap_or(orfevre_model::Profile::Flat),
                     },
                     stone: stone_spec,
+                    pave: false,
                     // The engine checks walls itself, against the metal chosen.
                     min_wall_mm: 0.0,
                 };
@@ -713,6 +716,10 @@ impl<'e> State<'e> {
                 match orfevre_model::figures(&spec) {
                     Ok(fig) => {
                         head_modelled = stone_spec.is_some();
+                        if let (Some(_), Some(ct)) = (stone_spec, carat) {
+                            let total = Decimal::from_f64_retain(fig.carats).unwrap_or_default().round_dp(3);
+                            melee_ct = (total - ct).max(Decimal::ZERO);
+                        }
                         volume += Decimal::from_f64_retain(fig.metal_volume_mm3).unwrap_or_default().round_dp(3);
                         for pb in fig.problems {
                             self.v(pb.code, place(pb.parameter), pb.message);
@@ -760,6 +767,7 @@ impl<'e> State<'e> {
         }
         if let (Some(si), Some(ct)) = (stone, carat) {
             let s = &cat.stones[si as usize];
+            let ct = ct + melee_ct;
             cost += ct * s.price_per_carat;
             // 1 ct = 0.2 g
             self.weight = self.weight + Grams::from_decimal((ct * Decimal::new(2, 1)).round_dp(3)).unwrap_or_default();

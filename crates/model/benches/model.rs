@@ -16,6 +16,7 @@ fn solitaire(setting: Setting) -> RingSpec {
             profile: Profile::DShape,
         },
         stone: Some(StoneSpec { cut: Cut::Round, size: StoneSize::Carat(0.5), specific_gravity: 3.52, setting }),
+        pave: false,
         min_wall_mm: 1.0,
     }
 }

@@ -119,15 +119,30 @@ pub fn glb(ring: &Piece, metal: &MetalLook, gem: &GemLook) -> Vec<u8> {
         })
         .collect();
 
-    let mut children = vec![metal_mesh.1];
+    // Each node draws a mesh through its dequantisation (translation + uniform scale); a stone's
+    // node composes it with the stone's placement, so a row of stones shares one mesh.
+    let dequant = |centre: [f32; 3], step: f32| {
+        glam::DMat4::from_scale_rotation_translation(
+            glam::DVec3::splat(step as f64),
+            glam::DQuat::IDENTITY,
+            glam::Vec3::from(centre).as_dvec3(),
+        )
+    };
+    let metal_node = root.push(json::Node {
+        name: Some("metal".into()),
+        mesh: Some(metal_mesh.0),
+        translation: Some(metal_mesh.1),
+        scale: Some([metal_mesh.2; 3]),
+        ..Default::default()
+    });
+    let mut children = vec![metal_node];
     for (k, s) in ring.stones.iter().enumerate() {
-        let (mesh, dequant) = gem_meshes[s.gem];
-        let _ = mesh;
-        let m = glam::DMat4::from(s.transform).as_mat4().to_cols_array();
+        let (mesh, centre, step) = gem_meshes[s.gem];
+        let m = (glam::DMat4::from(s.transform) * dequant(centre, step)).as_mat4().to_cols_array();
         let node = root.push(json::Node {
             name: Some(format!("stone {k}")),
             matrix: Some(m),
-            children: Some(vec![dequant]),
+            mesh: Some(mesh),
             ..Default::default()
         });
         children.push(node);
@@ -169,7 +184,7 @@ pub fn glb(ring: &Piece, metal: &MetalLook, gem: &GemLook) -> Vec<u8> {
     out
 }
 
-/// Adds a quantised mesh and the node that dequantises it; returns (mesh index, node index).
+/// Adds a quantised mesh; returns its index and its dequantisation (translation, uniform scale).
 fn push_mesh(
     root: &mut json::Root,
     bin: &mut Vec<u8>,
@@ -177,7 +192,7 @@ fn push_mesh(
     mesh: &Mesh,
     crease_deg: f64,
     material: json::Index<json::Material>,
-) -> (json::Index<json::Mesh>, json::Index<json::Node>) {
+) -> (json::Index<json::Mesh>, [f32; 3], f32) {
     let r = RenderMesh::new(mesh, crease_deg);
     let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
     for p in &r.positions {
@@ -280,14 +295,7 @@ fn push_mesh(
         extensions: None,
         extras: Default::default(),
     });
-    let node = root.push(json::Node {
-        name: Some(format!("{name} (dequantised)")),
-        mesh: Some(m),
-        translation: Some(centre),
-        scale: Some([step; 3]),
-        ..Default::default()
-    });
-    (m, node)
+    (m, centre, step)
 }
 
 /// Binary STL of the metal.

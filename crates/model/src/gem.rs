@@ -181,6 +181,25 @@ impl Gem {
         Ok(Gem::with_width(cut, width))
     }
 
+    /// The stone's weight in carats: the trade's rule for a round brilliant, its volume × the
+    /// specific gravity for other cuts (1 ct = 0.2 g).
+    pub fn carats(&self, specific_gravity: f64) -> f64 {
+        match self.cut {
+            Cut::Round => self.width_mm.powi(3) * 0.593 * 0.0061,
+            _ => self.mesh.volume() * specific_gravity / 1000.0 / 0.2,
+        }
+    }
+
+    /// The volume below the girdle, mm³: the seat a stone set flush needs drilled out.
+    pub fn pavilion_volume(&self) -> f64 {
+        let n = self.girdle.len();
+        let area: f64 = (0..n)
+            .map(|i| self.girdle[i].0 * self.girdle[(i + 1) % n].1 - self.girdle[(i + 1) % n].0 * self.girdle[i].1)
+            .sum::<f64>()
+            / 2.0;
+        area * self.pavilion_mm / 3.0
+    }
+
     /// The girdle's extent from the centre along a direction in the girdle plane.
     pub fn reach(&self, dir: (f64, f64)) -> f64 {
         self.girdle.iter().map(|&(x, y)| x * dir.0 + y * dir.1).fold(0.0, f64::max)

@@ -81,7 +81,15 @@ pub fn pendant(spec: &PendantSpec) -> Result<Piece> {
     let centre = DVec3::new(0.0, r + major - 2.0 * wire, 0.0);
     metal.append(&torus.map(|p| centre + turn * p));
     let volume = metal.volume();
-    Ok(Piece { metal, gems: Vec::new(), stones: Vec::new(), metal_volume_mm3: volume, carats: 0.0, problems })
+    Ok(Piece {
+        metal,
+        gems: Vec::new(),
+        stones: Vec::new(),
+        mesh_volume_mm3: volume,
+        metal_volume_mm3: volume,
+        carats: 0.0,
+        problems,
+    })
 }
 
 /// Revolves a profile around Z whose first and last points lie on the axis (r = 0): a closed

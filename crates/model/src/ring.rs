@@ -27,15 +27,18 @@ pub enum Setting {
     FourProng,
     SixProng,
     Bezel,
+    /// Four prongs inside a frame of small round stones that follows the girdle.
+    Halo,
 }
 
 impl Setting {
-    pub const ALL: [Setting; 3] = [Setting::FourProng, Setting::SixProng, Setting::Bezel];
+    pub const ALL: [Setting; 4] = [Setting::FourProng, Setting::SixProng, Setting::Bezel, Setting::Halo];
     pub fn as_str(self) -> &'static str {
         match self {
             Setting::FourProng => "4-prong",
             Setting::SixProng => "6-prong",
             Setting::Bezel => "bezel",
+            Setting::Halo => "halo",
         }
     }
 }
@@ -51,7 +54,7 @@ impl FromStr for Setting {
     fn from_str(s: &str) -> Result<Setting> {
         Setting::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| Error::Invalid {
             what: "the setting".into(),
-            rule: "one of 4-prong, 6-prong, bezel".into(),
+            rule: "one of 4-prong, 6-prong, bezel, halo".into(),
             got: s.into(),
         })
     }
@@ -77,6 +80,8 @@ pub enum StoneSize {
 pub struct RingSpec {
     pub band: Band,
     pub stone: Option<StoneSpec>,
+    /// A row of small round stones set in the band's top third (the head's place excepted).
+    pub pave: bool,
     /// The metal's minimum cast wall, mm (the catalog's `min_wall_mm`; domain.md: ≥ 0.8).
     pub min_wall_mm: f64,
 }
@@ -104,7 +109,10 @@ pub struct Piece {
     /// Distinct stone meshes (one per cut and size) and their placements.
     pub gems: Vec<Gem>,
     pub stones: Vec<Placed>,
-    /// The metal's volume, mm³: the sum of its shells. Where the head is seated in the band
+    /// The volume of the metal mesh as written to the files, mm³ (the sum of its shells).
+    pub mesh_volume_mm3: f64,
+    /// The metal's volume, mm³: the mesh's, less the seats drilled for flush-set stones (halo,
+    /// pavé), which the files do not cut (the setter drills them). Where the head is seated in the band
     /// (`SEAT_MM` = 0.2 mm deep, so the parts cast as one) the overlap counts twice: at most the
     /// head's footprint on the band × 0.2 mm, which the tests bound.
     pub metal_volume_mm3: f64,
@@ -178,8 +186,7 @@ fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
         };
         carats += match s.size {
             StoneSize::Carat(ct) => ct,
-            StoneSize::WidthMm(_) if s.cut == Cut::Round => gem.width_mm.powi(3) * 0.593 * 0.0061,
-            StoneSize::WidthMm(_) => gem.mesh.volume() * s.specific_gravity / 1000.0 / 0.2,
+            StoneSize::WidthMm(_) => gem.carats(s.specific_gravity),
         };
         let top = b.outer_radius();
         // The girdle plane, above the band by the pavilion and a clearance; the stone's length
@@ -192,8 +199,8 @@ fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
         // `top` in the XY plane.
         let surface = |x: f64| (top * top - x * x).max(0.0).sqrt();
         let head = match s.setting {
-            Setting::FourProng | Setting::SixProng => {
-                let n = if s.setting == Setting::FourProng { 4 } else { 6 };
+            Setting::FourProng | Setting::SixProng | Setting::Halo => {
+                let n = if s.setting == Setting::SixProng { 6 } else { 4 };
                 let d = (0.12 * gem.width_mm).max(MIN_PRONG_MM + POLISH_MM);
                 if d - POLISH_MM < MIN_PRONG_MM {
                     problems.push(Problem {
@@ -265,10 +272,94 @@ fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
         };
         metal_volume += head.volume();
         metal.append(&head);
-        gems.push(gem);
-        stones.push(Placed { gem: 0, transform: place });
+        if s.setting == Setting::Halo {
+            // Melee a fifth of the centre's width (0.9–1.5 mm), girdles just under the centre's,
+            // on a frame whose top seats them; each seat (the melee's pavilion) is drilled out.
+            let m = (0.18 * gem.width_mm).clamp(0.9, 1.5);
+            let melee = Gem::with_width(Cut::Round, m);
+            let normals = outline_normals(&gem.girdle);
+            let (gap, wall) = (0.25, 0.3);
+            let y_top = girdle_y - 0.05;
+            let y_bottom = y_top - melee.pavilion_mm - wall;
+            let at = |offset: f64, y: f64| -> Vec<DVec3> {
+                gem.girdle
+                    .iter()
+                    .zip(&normals)
+                    .map(|(&(x, z), &(nx, nz))| DVec3::new(z + nz * offset, y, x + nx * offset))
+                    .collect()
+            };
+            let inner = gap;
+            let outer = gap + m + 2.0 * 0.15;
+            let frame = loft(&[at(inner, y_bottom), at(outer, y_bottom), at(outer, y_top), at(inner, y_top)]);
+            metal_volume += frame.volume();
+            metal.append(&frame);
+            let centre_line = at(gap + 0.15 + m / 2.0, y_top);
+            let spots = along(&centre_line, m + 0.1);
+            let mi = gems.len() + 1;
+            for p in &spots {
+                stones.push(Placed {
+                    gem: mi,
+                    transform: DAffine3::from_translation(*p)
+                        * DAffine3::from_quat(DQuat::from_rotation_arc(DVec3::Z, DVec3::Y)),
+                });
+            }
+            metal_volume -= spots.len() as f64 * melee.pavilion_volume();
+            carats += spots.len() as f64 * round_carats(m);
+            gems.push(gem);
+            gems.push(melee);
+        } else {
+            gems.push(gem);
+        }
+        stones.insert(0, Placed { gem: 0, transform: place });
     }
-    Ok(Piece { metal, gems, stones, metal_volume_mm3: metal_volume, carats, problems })
+    if spec.pave {
+        // Melee as large as the band allows with a 0.6 mm bead of metal each side (domain.md's
+        // smallest prong), at most 1.5 mm, across the top third of the ring; the head's place
+        // is left to the head.
+        let m = (b.width_mm - 2.0 * MIN_PRONG_MM).min(1.5);
+        if m < 0.8 {
+            problems.push(Problem {
+                code: "stone-wider-than-band",
+                parameter: "width_mm",
+                message: format!(
+                    "a pavé row needs stones of at least 0.8 mm with 0.6 mm of metal each side: make the band {:.1} mm wide or more",
+                    0.8 + 2.0 * MIN_PRONG_MM
+                ),
+            });
+        } else {
+            let melee = Gem::with_width(Cut::Round, m);
+            let r = b.outer_radius();
+            let step = (m + 0.15) / r;
+            let head_half = match spec.stone {
+                Some(_) => gems.first().map(|g: &Gem| (g.width_mm / 2.0 + 0.6 + m / 2.0) / r).unwrap_or(0.0),
+                None => 0.0,
+            };
+            let third = PI / 3.0;
+            let mut angles = Vec::new();
+            let mut a = if head_half > 0.0 { head_half } else { 0.0 };
+            while a <= third {
+                angles.push(a);
+                if a > 0.0 {
+                    angles.push(-a);
+                }
+                a += step;
+            }
+            let mi = gems.len();
+            for a in &angles {
+                let t = PI / 2.0 + a;
+                let dir = DVec3::new(t.cos(), t.sin(), 0.0);
+                // The table out along the radius, the girdle on the band's surface.
+                let transform =
+                    DAffine3::from_translation(dir * r) * DAffine3::from_quat(DQuat::from_rotation_arc(DVec3::Z, dir));
+                stones.push(Placed { gem: mi, transform });
+            }
+            metal_volume -= angles.len() as f64 * melee.pavilion_volume();
+            carats += angles.len() as f64 * round_carats(m);
+            gems.push(melee);
+        }
+    }
+    let mesh_volume_mm3 = if band_mesh { metal.volume() } else { 0.0 };
+    Ok(Piece { metal, gems, stones, mesh_volume_mm3, metal_volume_mm3: metal_volume, carats, problems })
 }
 
 /// The narrowest foot a head may have, as a fraction of the stone's length along the finger:
@@ -287,6 +378,34 @@ fn wider_than_band(gem: &Gem, band: f64, needed: f64) -> Problem {
             (needed * 10.0 - 1e-9).ceil() / 10.0
         ),
     }
+}
+
+/// The carats of a round brilliant `d` mm wide (domain.md: D² × depth × 0.0061, depth 59.3 %).
+fn round_carats(d: f64) -> f64 {
+    Gem::with_width(Cut::Round, d).carats(3.52)
+}
+
+/// Points every `step` mm along a closed polyline, as many as fit evenly.
+fn along(loop_: &[DVec3], step: f64) -> Vec<DVec3> {
+    let n = loop_.len();
+    let lens: Vec<f64> = (0..n).map(|i| (loop_[(i + 1) % n] - loop_[i]).length()).collect();
+    let total: f64 = lens.iter().sum();
+    let count = (total / step).floor().max(1.0) as usize;
+    let step = total / count as f64;
+    let mut out = Vec::with_capacity(count);
+    let (mut seg, mut into) = (0usize, 0.0);
+    for k in 0..count {
+        let want = k as f64 * step;
+        let mut acc: f64 = lens[..seg].iter().sum();
+        while acc + lens[seg] < want && seg + 1 < n {
+            acc += lens[seg];
+            seg += 1;
+        }
+        into = (want - acc) / lens[seg].max(1e-12);
+        out.push(loop_[seg].lerp(loop_[(seg + 1) % n], into));
+    }
+    let _ = into;
+    out
 }
 
 /// tan(34.5°): the crown's slope, so a lip of 0.3 mm over it rises by 0.3 × this.
@@ -389,6 +508,7 @@ mod tests {
         RingSpec {
             band: Band { inner_circumference_mm: 54.42, width_mm: 2.2, thickness_mm: 1.6, profile: Profile::DShape },
             stone: Some(StoneSpec { cut, size: StoneSize::Carat(0.5), specific_gravity: 3.52, setting }),
+            pave: false,
             min_wall_mm: 0.6,
         }
     }
@@ -399,8 +519,19 @@ mod tests {
             for c in Cut::ALL {
                 let r = ring(&spec(s, c)).unwrap();
                 assert_eq!(r.metal.check_closed(), Ok(()), "{s} {c}");
-                assert!(r.metal_volume_mm3 > 0.0 && (r.metal_volume_mm3 - r.metal.volume()).abs() < 1e-9, "{s} {c}");
-                assert_eq!(r.stones.len(), 1);
+                let seats = r.metal.volume() - r.metal_volume_mm3;
+                if s == Setting::Halo {
+                    // The frame's melee: instances of one mesh, their seats drilled out.
+                    assert!(r.stones.len() > 10 && r.gems.len() == 2, "{s} {c}: {} stones", r.stones.len());
+                    assert!(r.stones[1..].iter().all(|p| p.gem == 1));
+                    let per = r.gems[1].pavilion_volume();
+                    assert!((seats - per * (r.stones.len() - 1) as f64).abs() < 1e-9, "{s} {c}");
+                    assert!(r.carats > 0.5 + 0.02, "{s} {c}: melee carats count ({})", r.carats);
+                } else {
+                    assert_eq!(r.stones.len(), 1);
+                    assert!(seats.abs() < 1e-9 && (r.carats - 0.5).abs() < 1e-12, "{s} {c}");
+                }
+                assert_eq!(r.stones[0].gem, 0, "the centre stone comes first");
             }
         }
     }
@@ -435,6 +566,29 @@ mod tests {
                 assert!(p.z.abs() <= 1.1 + 1e-9, "{setting}: a foot at z = {}", p.z);
             }
         }
+    }
+
+    #[test]
+    fn a_pave_row_sits_in_the_band_around_the_head() {
+        let mut s = spec(Setting::FourProng, Cut::Round);
+        s.pave = true;
+        let r = ring(&s).unwrap();
+        let row: Vec<_> = r.stones.iter().filter(|p| p.gem == 1).collect();
+        assert!(row.len() >= 10, "{} stones", row.len());
+        let m = r.gems[1].width_mm;
+        assert!((m - 1.0).abs() < 1e-9, "2.2 mm band less 0.6 mm each side: {m}");
+        let top = 54.42 / (2.0 * PI) + 1.6;
+        for p in &row {
+            let c = p.transform.transform_point3(DVec3::ZERO);
+            assert!((c.truncate().length() - top).abs() < 1e-9, "girdles on the band's surface");
+            assert!(c.y > top * 0.45, "in the top third");
+            assert!(c.x.abs() > r.gems[0].width_mm / 2.0, "clear of the head");
+        }
+        assert!((r.metal.volume() - r.metal_volume_mm3 - row.len() as f64 * r.gems[1].pavilion_volume()).abs() < 1e-9);
+        // Too narrow a band for a row: reported.
+        s.band.width_mm = 1.8;
+        let narrow = ring(&s).unwrap();
+        assert!(narrow.problems.iter().any(|p| p.code == "stone-wider-than-band" && p.message.contains("pavé")));
     }
 
     #[test]

@@ -37,6 +37,7 @@ fn spec(size: &str, profile: Profile, stone: Option<(Cut, Setting)>) -> RingSpec
             specific_gravity: 3.52,
             setting,
         }),
+        pave: false,
         min_wall_mm: 0.6,
     }
 }
@@ -56,6 +57,9 @@ fn matrix() -> Vec<(String, RingSpec)> {
         for size in SIZES {
             out.push((format!("{p}-band-{size}"), spec(size, p, None)));
         }
+        let mut pave = spec(SIZES[k % SIZES.len()], p, Some((Cut::Round, Setting::FourProng)));
+        pave.pave = true;
+        out.push((format!("{p}-round-pave"), pave));
     }
     out
 }
@@ -169,9 +173,13 @@ fn stl_meshes_are_watertight_and_their_volume_is_ours_by_trimesh() {
         assert_eq!(r["watertight"], true, "{r}");
         assert_eq!(r["winding_consistent"], true, "{r}");
         let theirs = r["volume"].as_f64().unwrap();
-        let dev = (theirs - ring.metal_volume_mm3).abs() / theirs;
+        let dev = (theirs - ring.mesh_volume_mm3).abs() / theirs;
         worst = worst.max(dev);
-        assert!(dev < 0.005, "volume {theirs} by trimesh vs {} ours: {r}", ring.metal_volume_mm3);
+        assert!(dev < 0.005, "volume {theirs} by trimesh vs {} ours: {r}", ring.mesh_volume_mm3);
+        // The metal's weight is the file's volume less the drilled seats, never more.
+        assert!(
+            ring.metal_volume_mm3 <= ring.mesh_volume_mm3 + 1e-9 && ring.metal_volume_mm3 > 0.95 * ring.mesh_volume_mm3
+        );
         assert_eq!(r["triangles"].as_u64().unwrap() as usize, ring.metal.triangles.len());
     }
     eprintln!("trimesh: {} STL files watertight; worst volume deviation {:.4} %", reports.len(), worst * 100.0);

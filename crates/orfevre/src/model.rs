@@ -64,9 +64,12 @@ pub struct RingArgs {
     /// …or its width in mm.
     #[arg(long)]
     pub stone_mm: Option<f64>,
-    /// 4-prong, 6-prong, bezel.
+    /// 4-prong, 6-prong, bezel, halo.
     #[arg(long, default_value = "4-prong")]
     pub setting: String,
+    /// A row of small stones (of --stone's species, or lab diamonds) across the band's top third.
+    #[arg(long)]
+    pub pave: bool,
     /// The catalog's ring base to price on.
     #[arg(long, default_value = "solitaire-ring")]
     pub base: String,
@@ -160,6 +163,7 @@ fn ring(a: RingArgs) -> Result<u8> {
             profile,
         },
         stone: stone.map(|s| s.1),
+        pave: a.pave,
         min_wall_mm: metal.min_wall.map(|m| m.as_f64()).unwrap_or(0.0),
     };
     let piece = orfevre_model::ring(&spec).map_err(|e| input(e.to_string()))?;
@@ -176,8 +180,12 @@ fn ring(a: RingArgs) -> Result<u8> {
         params["stone"] = cat.stones[si].id.clone().into();
         params["cut"] = a.cut.clone().into();
         params["setting"] = a.setting.clone().into();
-        params["carat"] = format!("{:.2}", piece.carats).into();
-        let _ = s;
+        // The centre stone's carats (a halo's melee are the engine's to add).
+        let centre = match s.size {
+            StoneSize::Carat(c) => c,
+            StoneSize::WidthMm(_) => piece.gems[0].carats(s.specific_gravity),
+        };
+        params["carat"] = format!("{centre:.2}").into();
     }
     let price = price_on(&mut cat, &a.base, Some(size.circumference_mm()), None, params);
     let density = f64_of(metal.density);
