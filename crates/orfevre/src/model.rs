@@ -70,9 +70,10 @@ pub struct RingArgs {
     /// A row of small stones (of --stone's species, or lab diamonds) across the band's top third.
     #[arg(long)]
     pub pave: bool,
-    /// The catalog's ring base to price on.
-    #[arg(long, default_value = "solitaire-ring")]
-    pub base: String,
+    /// The catalog's ring base to price on (default: `wedding-band` for a plain band,
+    /// `solitaire-ring` with --stone).
+    #[arg(long)]
+    pub base: Option<String>,
     #[command(flatten)]
     pub output: Output,
 }
@@ -187,7 +188,8 @@ fn ring(a: RingArgs) -> Result<u8> {
         };
         params["carat"] = format!("{centre:.2}").into();
     }
-    let price = price_on(&mut cat, &a.base, Some(size.circumference_mm()), None, params);
+    let base = a.base.clone().unwrap_or_else(|| if stone.is_some() { "solitaire-ring" } else { "wedding-band" }.into());
+    let price = price_on(&mut cat, &base, Some(size.circumference_mm()), None, params);
     let density = f64_of(metal.density);
     report(
         "ring",

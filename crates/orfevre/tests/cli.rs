@@ -384,6 +384,26 @@ fn model_ring_and_pendant_print_figures_and_price() {
             assert!(bytes.starts_with(b"PK"), "3MF is a zip package");
         }
     }
+    // A plain band is priced on the wedding band base, at its exact size.
+    let (code, out, err) = orfevre(&[
+        "model",
+        "ring",
+        "--catalog",
+        catalog,
+        "--size",
+        "UKN½",
+        "--width",
+        "4",
+        "--profile",
+        "court",
+        "-o",
+        glb.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let band: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(band["price"]["base"], "wedding-band", "{band}");
+    assert_eq!(band["price"]["valid"], true, "{band}");
+    assert_eq!(band["carats"], 0.0);
     let (code, out, err) = orfevre(&[
         "model",
         "pendant",
