@@ -256,7 +256,7 @@ await check('viewer-3d', async (page) => {
   await page.goto(`${url}/b/solitaire-ring`);
   const viewer = page.locator('orfevre-configurator figure.viewer[data-ready]');
   await viewer.waitFor({ timeout: 90000 });
-  console.log(`     viewer: first frame ${await viewer.getAttribute('data-first-frame-ms')} ms after the viewer started, ${Date.now() - t0} ms after navigation (SwiftShader)`);
+  console.log(`     viewer: GLB in after ${await viewer.getAttribute('data-model-ms')} ms, first frame ${await viewer.getAttribute('data-first-frame-ms')} ms after the viewer started, ${Date.now() - t0} ms after navigation (SwiftShader)`);
   await page.waitForTimeout(500);
   const covered = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
   assert(covered > 0.05, `the ring covers ${covered} of the canvas`);
@@ -280,6 +280,21 @@ await check('viewer-3d', async (page) => {
   });
   await page.waitForTimeout(500);
   await viewer.screenshot({ path: `${shots}/viewer-3d-engraved.png` });
+  assert(await viewer.getAttribute('data-gems') === 'simple', 'software WebGL draws stones with glTF transmission');
+});
+
+await check('viewer-3d-traced-stones', async (page) => {
+  // The traced refraction shader compiles and draws, even in software.
+  await page.goto(`${url}/`);
+  await page.evaluate(() => localStorage.setItem('orfevre-gems', 'traced'));
+  await page.goto(`${url}/b/solitaire-ring`);
+  const viewer = page.locator('orfevre-configurator figure.viewer[data-ready]');
+  await viewer.waitFor({ timeout: 90000 });
+  assert(await viewer.getAttribute('data-gems') === 'traced', 'traced stones asked for');
+  console.log(`     viewer (traced stones): GLB in after ${await viewer.getAttribute('data-model-ms')} ms, first frame ${await viewer.getAttribute('data-first-frame-ms')} ms`);
+  const covered = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
+  assert(covered > 0.05, `the ring covers ${covered} of the canvas`);
+  await viewer.screenshot({ path: `${shots}/viewer-3d-traced.png` });
 });
 
 await browser.close();

@@ -24,6 +24,7 @@ export class Viewer {
   private started = performance.now();
   private innerRadius = 0.0087;
   private framed = false;
+  private traced = true;
   private decal?: THREE.Mesh;
   private engraving?: { svg: string; width: number; height: number };
 
@@ -45,6 +46,16 @@ export class Viewer {
       return;
     }
     const r = this.renderer;
+    // A software renderer (SwiftShader, llvmpipe) or a weak device draws stones with glTF's own
+    // transmission material instead of tracing them: the first frame comes seconds sooner. A
+    // page may ask for either (`localStorage['orfevre-gems'] = 'traced' | 'simple'`).
+    const gl = r.getContext();
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    const software = /swiftshader|llvmpipe|software/i.test(name);
+    const asked = localStorage.getItem('orfevre-gems');
+    this.traced = asked ? asked === 'traced' : !(weak || software);
+    this.el.dataset.gems = this.traced ? 'traced' : 'simple';
     r.setPixelRatio(weak ? 1 : Math.min(window.devicePixelRatio, 2));
     r.toneMapping = THREE.ACESFilmicToneMapping;
     r.outputColorSpace = THREE.SRGBColorSpace;
@@ -79,13 +90,14 @@ export class Viewer {
   /** Shows a GLB; `innerRadiusMm` sizes the finger of the worn view. */
   async show(glb: ArrayBuffer, innerRadiusMm: number) {
     if (!this.renderer) return;
+    if (!this.el.dataset.modelMs) this.el.dataset.modelMs = (performance.now() - this.started).toFixed(0);
     const gltf = await new GLTFLoader().parseAsync(glb, '');
     const root = gltf.scene;
     root.traverse((o) => {
       const mesh = o as THREE.Mesh;
       if (!mesh.isMesh) return;
       const m = mesh.material as THREE.MeshPhysicalMaterial;
-      if (m.transmission > 0 && this.envCube) {
+      if (m.transmission > 0 && this.envCube && this.traced) {
         // Δn = (n − 1)·d/20 for glTF's dispersion d (20 / Abbe number), spread over R, G, B.
         const spread = ((m.ior - 1) * (m.dispersion ?? 0)) / 20 / m.ior / 2;
         const tint = m.attenuationDistance < 100 ? m.attenuationColor.clone() : new THREE.Color(1, 1, 1);

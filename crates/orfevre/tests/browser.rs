@@ -52,6 +52,7 @@ fn web_ui_in_chromium() {
         "viewer-3d-ring",
         "viewer-3d-worn",
         "viewer-3d-engraved",
+        "viewer-3d-traced",
     ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "screenshot {name}");
     }
