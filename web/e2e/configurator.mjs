@@ -283,6 +283,25 @@ await check('viewer-3d', async (page) => {
   assert(await viewer.getAttribute('data-gems') === 'simple', 'software WebGL draws stones with glTF transmission');
 });
 
+await check('viewer-3d-signet', async (page) => {
+  // A signet's table is built in 3D and its engraving lies on the table's face.
+  await page.goto(`${url}/b/signet-ring`);
+  const viewer = page.locator('orfevre-configurator figure.viewer[data-ready]');
+  await viewer.waitFor({ timeout: 90000 });
+  await page.locator('orfevre-configurator [data-turntable]').uncheck();
+  await page.locator('orfevre-configurator input[data-field=engraving]').fill('ACM');
+  await page.locator('orfevre-configurator input[data-field=engraving]').press('Tab');
+  await page.waitForFunction(() => document.querySelector('orfevre-configurator').viewer.engraved, null, { timeout: 20000 });
+  await page.evaluate(() => {
+    const v = document.querySelector('orfevre-configurator').viewer;
+    v.camera.position.set(0.004, 0.045, 0.02); v.controls.target.set(0, 0.01, 0); v.controls.update();
+  });
+  await page.waitForTimeout(500);
+  const covered = await page.evaluate(() => document.querySelector('orfevre-configurator').viewer.coverage());
+  assert(covered > 0.1, `the signet covers ${covered} of the canvas`);
+  await viewer.screenshot({ path: `${shots}/viewer-3d-signet.png` });
+});
+
 await check('viewer-3d-traced-stones', async (page) => {
   // The traced refraction shader compiles and draws, even in software.
   await page.goto(`${url}/`);

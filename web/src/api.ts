@@ -8,7 +8,7 @@ export interface ComponentView {
 }
 export interface MountView {
   id: string; label: string; kind: string; families: string[]; connectors: string[]; kinds: string[];
-  sections?: number | null; params: string[];
+  sections?: number | null; params: string[]; top_thickness?: string | null;
 }
 export interface FieldView {
   id: string; label: string; kind: string; required: boolean; max_length?: number | null;

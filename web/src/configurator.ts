@@ -249,7 +249,8 @@ export class Configurator extends HTMLElement {
     div.innerHTML = html;
     div.querySelector('svg')?.setAttribute('aria-label', `${t('engraving')}: ${text}`);
     const f = this.base.fields.find((x) => x.id === id);
-    if (this.viewer && f) void this.viewer.engrave(html.startsWith('<svg') ? html : null, mm(f.width), mm(f.height));
+    const table = this.base.mounts.find((m) => m.top_thickness)?.top_thickness;
+    if (this.viewer && f) void this.viewer.engrave(html.startsWith('<svg') ? html : null, mm(f.width), mm(f.height), table ? mm(table) : undefined);
   }
 
   /** Whether the filter hides a candidate whose search text is `hay` (lower case). */

@@ -26,7 +26,7 @@ export class Viewer {
   private framed = false;
   private traced = true;
   private decal?: THREE.Mesh;
-  private engraving?: { svg: string; width: number; height: number };
+  private engraving?: { svg: string; width: number; height: number; table?: number };
 
   constructor(text: ViewerText) {
     this.el = document.createElement('figure');
@@ -109,7 +109,7 @@ export class Viewer {
     this.scene.add(root);
     this.innerRadius = innerRadiusMm / 1000;
     if (this.finger) this.worn(true);
-    if (this.engraving) void this.engrave(this.engraving.svg, this.engraving.width, this.engraving.height);
+    if (this.engraving) void this.engrave(this.engraving.svg, this.engraving.width, this.engraving.height, this.engraving.table);
     if (!this.framed) {
       const box = new THREE.Box3().setFromObject(root);
       const size = box.getSize(new THREE.Vector3()).length();
@@ -126,20 +126,22 @@ export class Viewer {
    * mark is a few hundredths of a millimetre deep, so geometry would add triangles and nothing a
    * shopper could see; see ARCHITECTURE.md.
    */
-  async engrave(svg: string | null, widthMm: number, heightMm: number) {
+  async engrave(svg: string | null, widthMm: number, heightMm: number, tableMm?: number) {
     if (this.decal) {
       this.model?.remove(this.decal);
       this.decal.geometry.dispose();
       this.decal = undefined;
     }
-    this.engraving = svg ? { svg, width: widthMm, height: heightMm } : undefined;
+    this.engraving = svg ? { svg, width: widthMm, height: heightMm, table: tableMm } : undefined;
     if (!svg || !this.model || !this.renderer) return;
     const px = 1024;
     const canvas = document.createElement('canvas');
     canvas.width = px;
     canvas.height = Math.max(8, Math.round((px * heightMm) / widthMm));
     const img = new Image();
-    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg.replace(/currentColor/g, '#3b3226'))}`;
+    // The preview's dashed zone outline is for the shopper's eye, not the metal.
+    const marks = svg.replace(/<rect[^>]*stroke-dasharray[^>]*\/>/, '').replace(/currentColor/g, '#3b3226');
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(marks)}`;
     await img.decode();
     canvas.getContext('2d')!.drawImage(img, 0, 0, canvas.width, canvas.height);
     const map = new THREE.CanvasTexture(canvas);
@@ -147,13 +149,27 @@ export class Viewer {
     map.anisotropy = 4;
     // Read from the front of the ring (+Z), looking in.
     map.flipY = false;
-    const r = this.innerRadius * 1000 - 0.01;
-    const arc = widthMm / r;
-    // In the model's frame (mm; the ring's root scales to metres): axis Z, head at +Y, so the
-    // strip is centred at −Y.
-    const g = new THREE.CylinderGeometry(r, r, heightMm, 96, 1, true, -arc / 2, arc);
-    g.rotateX(Math.PI / 2);
-    const m = new THREE.MeshStandardMaterial({ map, transparent: true, side: THREE.BackSide, roughness: 0.8, metalness: 0.2, depthWrite: false });
+    let g: THREE.BufferGeometry;
+    let side: THREE.Side = THREE.BackSide;
+    if (tableMm !== undefined) {
+      // A signet's table: flat on its face, a hair above it, read from above with the text
+      // across the finger.
+      const band = this.model.getObjectByName('metal');
+      const top = band ? new THREE.Box3().setFromObject(band).max.y * 1000 : this.innerRadius * 1000 + tableMm;
+      g = new THREE.PlaneGeometry(widthMm, heightMm);
+      g.rotateX(-Math.PI / 2);
+      g.translate(0, top + 0.01, 0);
+      side = THREE.FrontSide;
+      map.flipY = true;
+    } else {
+      const r = this.innerRadius * 1000 - 0.01;
+      const arc = widthMm / r;
+      // In the model's frame (mm; the ring's root scales to metres): axis Z, head at +Y, so the
+      // strip is centred at −Y.
+      g = new THREE.CylinderGeometry(r, r, heightMm, 96, 1, true, -arc / 2, arc);
+      g.rotateX(Math.PI / 2);
+    }
+    const m = new THREE.MeshStandardMaterial({ map, transparent: true, side, roughness: 0.8, metalness: 0.2, depthWrite: false });
     this.decal = new THREE.Mesh(g, m);
     this.decal.scale.setScalar(0.001);
     this.model.add(this.decal);

@@ -1105,6 +1105,7 @@ impl<'a> Resolver<'a> {
         set.push(("carat", raw.carat.is_some(), &[Parametric]));
         set.push(("settings", !raw.settings.is_empty(), &[Parametric]));
         set.push(("metal_volume_mm3", raw.metal_volume_mm3.is_some(), &[Parametric]));
+        set.push(("top", raw.top.is_some(), &[Parametric]));
         for (name, present, kinds) in set {
             if present && !kinds.contains(&kind) {
                 self.err("inapplicable-field", loc.clone(), format!("`{name}` does not apply to a {kind} mount"))
@@ -1242,6 +1243,35 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        let top = raw.top.as_ref().and_then(|t| {
+            let at = self.at(f, t);
+            let Some(shape) = TopShape::parse(&t.get_ref().shape) else {
+                self.err(
+                    "invalid-value",
+                    at,
+                    format!("top shape \"{}\" is not one of round, oval, cushion", t.get_ref().shape),
+                );
+                return None;
+            };
+            if model != Model::Band {
+                self.err("inapplicable-field", at, "a signet top sits on a band: it needs model = \"band\"");
+                return None;
+            }
+            if raw.metal_volume_mm3.is_some() {
+                self.err("invalid-value", at, "the top's metal is weighed from its geometry: drop metal_volume_mm3");
+                return None;
+            }
+            let (w, l, th) = (t.get_ref().width_mm, t.get_ref().length_mm, t.get_ref().thickness_mm);
+            if [w, l, th].iter().any(|m| m.as_f64() <= 0.0)
+                || w.as_f64() > 40.0
+                || l.as_f64() > 40.0
+                || th.as_f64() > 10.0
+            {
+                self.err("invalid-value", at, "a top's width and length must be 0–40 mm and its thickness 0–10 mm");
+                return None;
+            }
+            Some(Top { shape, width: w, length: l, thickness: th })
+        });
         if model == Model::Fixed && raw.metal_volume_mm3.is_none() && !metals.is_empty() {
             self.err("missing-field", loc.clone(), "a fixed model priced by metal needs metal_volume_mm3");
         }
@@ -1262,6 +1292,7 @@ impl<'a> Resolver<'a> {
             carat,
             settings: self.options(f, &raw.settings, by_sku),
             metal_volume_mm3: raw.metal_volume_mm3.map(|d| d.0),
+            top,
         })
     }
 

@@ -389,6 +389,27 @@ pub struct ParametricSpec {
     pub settings: Vec<PricedOption>,
     /// For the fixed model: the metal volume of the piece.
     pub metal_volume_mm3: Option<Decimal>,
+    /// A band's signet table, built in 3D and weighed from its geometry.
+    pub top: Option<Top>,
+}
+
+named_enum!(
+    /// The outline of a signet's table.
+    TopShape {
+        Round = "round",
+        Oval = "oval",
+        Cushion = "cushion",
+    }
+);
+
+/// A signet's table: its outline, its width (across the finger), its length (along it) and its
+/// thickness above the band.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Top {
+    pub shape: TopShape,
+    pub width: Mm,
+    pub length: Mm,
+    pub thickness: Mm,
 }
 
 impl ParametricSpec {

@@ -273,6 +273,17 @@ pub struct RawMount {
     #[serde(default)]
     pub settings: Vec<RawPricedOption>,
     pub metal_volume_mm3: Option<Dec>,
+    pub top: Option<S<RawTop>>,
+}
+
+/// A signet's table on a band: its outline, size and thickness.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTop {
+    pub shape: String,
+    pub width_mm: Mm,
+    pub length_mm: Mm,
+    pub thickness_mm: Mm,
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@ fn expected_code(name: &str) -> &str {
         "bad-gtin" => "invalid-gtin",
         "missing-art" => "invalid-art",
         "bad-units" => "toml",
+        "signet-top" => "invalid-value",
         other => other,
     }
 }

@@ -696,6 +696,16 @@ impl<'e> State<'e> {
                     },
                     stone: stone_spec,
                     pave: false,
+                    top: p.top.as_ref().map(|t| orfevre_model::Top {
+                        shape: match t.shape {
+                            TopShape::Round => orfevre_model::Cut::Round,
+                            TopShape::Oval => orfevre_model::Cut::Oval,
+                            TopShape::Cushion => orfevre_model::Cut::Cushion,
+                        },
+                        width_mm: t.width.as_f64(),
+                        length_mm: t.length.as_f64(),
+                        thickness_mm: t.thickness.as_f64(),
+                    }),
                     // The engine checks walls itself, against the metal chosen.
                     min_wall_mm: 0.0,
                 };

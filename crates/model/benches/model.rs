@@ -17,6 +17,7 @@ fn solitaire(setting: Setting) -> RingSpec {
         },
         stone: Some(StoneSpec { cut: Cut::Round, size: StoneSize::Carat(0.5), specific_gravity: 3.52, setting }),
         pave: false,
+        top: None,
         min_wall_mm: 1.0,
     }
 }

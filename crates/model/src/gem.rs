@@ -60,7 +60,7 @@ impl Cut {
     }
 
     /// The girdle outline for a width of 1 (length = ratio), counter-clockwise from +X.
-    fn outline(self) -> Vec<(f64, f64)> {
+    pub(crate) fn outline(self) -> Vec<(f64, f64)> {
         let (a, b) = (self.ratio() / 2.0, 0.5);
         let raw: Vec<(f64, f64)> = (0..GIRDLE)
             .map(|i| {

@@ -17,7 +17,7 @@ pub use band::{Band, Profile};
 pub use gem::{Cut, Gem};
 pub use mesh::{Mesh, RenderMesh};
 pub use pendant::{pendant, PendantSpec};
-pub use ring::{figures, ring, Figures, Piece, RingSpec, Setting, StoneSize, StoneSpec};
+pub use ring::{figures, ring, Figures, Piece, RingSpec, Setting, StoneSize, StoneSpec, Top};
 pub use size::RingSize;
 
 /// Input the geometry cannot be built from: what, the rule, and what was given.

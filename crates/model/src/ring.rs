@@ -60,6 +60,17 @@ impl FromStr for Setting {
     }
 }
 
+/// A signet's table: its outline (round, oval or cushion, as the cuts draw them), its width
+/// across the finger, its length along it, and its thickness above the band. Its flat face is
+/// where a crest or initials are engraved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Top {
+    pub shape: Cut,
+    pub width_mm: f64,
+    pub length_mm: f64,
+    pub thickness_mm: f64,
+}
+
 /// The stone of a ring: its cut, its size (carats, or the width in mm) and its material's
 /// specific gravity (for fancy shapes sized by carat).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,6 +93,8 @@ pub struct RingSpec {
     pub stone: Option<StoneSpec>,
     /// A row of small round stones set in the band's top third (the head's place excepted).
     pub pave: bool,
+    /// A signet's table on top of the band (instead of a stone).
+    pub top: Option<Top>,
     /// The metal's minimum cast wall, mm (the catalog's `min_wall_mm`; domain.md: ≥ 0.8).
     pub min_wall_mm: f64,
 }
@@ -172,6 +185,40 @@ fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
         (Mesh::default(), b.mesh_volume())
     };
     let (mut gems, mut stones, mut carats) = (Vec::new(), Vec::new(), 0.0);
+    if let Some(t) = spec.top {
+        if spec.stone.is_some() {
+            return Err(Error::Invalid {
+                what: "the ring's top".into(),
+                rule: "either a signet table or a stone's head".into(),
+                got: "both".into(),
+            });
+        }
+        let ok = |v: f64, hi: f64| v.is_finite() && v > 0.0 && v <= hi;
+        if !(matches!(t.shape, Cut::Round | Cut::Oval | Cut::Cushion)
+            && ok(t.width_mm, 40.0)
+            && ok(t.length_mm, 40.0)
+            && ok(t.thickness_mm, 10.0))
+        {
+            return Err(Error::Invalid {
+                what: "the signet table".into(),
+                rule: "round, oval or cushion, 0–40 mm wide and long, 0–10 mm thick".into(),
+                got: format!("{} {}×{}×{} mm", t.shape, t.width_mm, t.length_mm, t.thickness_mm),
+            });
+        }
+        if t.thickness_mm + 1e-9 < spec.min_wall_mm {
+            problems.push(Problem {
+                code: "wall",
+                parameter: "top",
+                message: format!(
+                    "a signet table {:.2} mm thick is too thin to cast in this metal, which needs at least {} mm",
+                    t.thickness_mm, spec.min_wall_mm
+                ),
+            });
+        }
+        let plate = signet(&b, &t);
+        metal_volume += plate.volume();
+        metal.append(&plate);
+    }
     if let Some(s) = spec.stone {
         let gem = match s.size {
             StoneSize::Carat(ct) => Gem::with_carat(s.cut, ct, s.specific_gravity)?,
@@ -362,6 +409,53 @@ fn build(spec: &RingSpec, band_mesh: bool) -> Result<Piece> {
     Ok(Piece { metal, gems, stones, mesh_volume_mm3, metal_volume_mm3: metal_volume, carats, problems })
 }
 
+/// A signet's table: the outline extruded from the band's surface (its foot narrowed to the
+/// band's width along the finger, sunk `SEAT_MM` into it) up to a flat face `thickness` above the
+/// band's top. Closed by a fan on each face.
+fn signet(b: &Band, t: &Top) -> Mesh {
+    let unit = t.shape.outline();
+    let ratio = t.shape.ratio();
+    let top = b.outer_radius();
+    let surface = |x: f64| (top * top - x * x).max(0.0).sqrt();
+    let taper = ((b.width_mm / 2.0) / (t.length_mm / 2.0)).min(1.0);
+    // Outline x (length) → ring Z, y (width) → ring X.
+    let face_y = top + t.thickness_mm;
+    let ring_at = |foot: bool| -> Vec<DVec3> {
+        unit.iter()
+            .map(|&(x, y)| {
+                let (z, x) = (x / ratio * t.length_mm, y * t.width_mm);
+                if foot {
+                    DVec3::new(x, surface(x) - SEAT_MM, z * taper)
+                } else {
+                    DVec3::new(x, face_y, z)
+                }
+            })
+            .collect()
+    };
+    let (foot, face) = (ring_at(true), ring_at(false));
+    let n = foot.len() as u32;
+    let mut positions = foot;
+    positions.extend(face);
+    positions.push(DVec3::new(0.0, top - SEAT_MM, 0.0));
+    positions.push(DVec3::new(0.0, face_y, 0.0));
+    let (foot_c, face_c) = (2 * n, 2 * n + 1);
+    let mut triangles = Vec::new();
+    for i in 0..n {
+        let j = (i + 1) % n;
+        triangles.push([i, j, n + j]);
+        triangles.push([i, n + j, n + i]);
+        triangles.push([foot_c, j, i]);
+        triangles.push([face_c, n + i, n + j]);
+    }
+    let mut mesh = Mesh { positions, triangles };
+    if mesh.volume() < 0.0 {
+        for t in &mut mesh.triangles {
+            t.swap(1, 2);
+        }
+    }
+    mesh
+}
+
 /// The narrowest foot a head may have, as a fraction of the stone's length along the finger:
 /// below it the head stands on a needle. A drawing rule of ours, not a trade figure.
 const MIN_FOOT: f64 = 0.1;
@@ -509,6 +603,7 @@ mod tests {
             band: Band { inner_circumference_mm: 54.42, width_mm: 2.2, thickness_mm: 1.6, profile: Profile::DShape },
             stone: Some(StoneSpec { cut, size: StoneSize::Carat(0.5), specific_gravity: 3.52, setting }),
             pave: false,
+            top: None,
             min_wall_mm: 0.6,
         }
     }
@@ -589,6 +684,32 @@ mod tests {
         s.band.width_mm = 1.8;
         let narrow = ring(&s).unwrap();
         assert!(narrow.problems.iter().any(|p| p.code == "stone-wider-than-band" && p.message.contains("pavé")));
+    }
+
+    #[test]
+    fn a_signet_table_is_closed_and_stands_on_the_band() {
+        for shape in [Cut::Round, Cut::Oval, Cut::Cushion] {
+            let mut s = spec(Setting::FourProng, Cut::Round);
+            s.stone = None;
+            s.band.width_mm = 4.0;
+            s.top = Some(Top { shape, width_mm: 10.0, length_mm: 12.0, thickness_mm: 2.0 });
+            let r = ring(&s).unwrap();
+            assert_eq!(r.metal.check_closed(), Ok(()), "{shape}");
+            let band = ring(&RingSpec { top: None, ..s.clone() }).unwrap();
+            let table = r.metal_volume_mm3 - band.metal_volume_mm3;
+            // Roughly the outline's area × (thickness + the band's curvature under it).
+            let area = match shape {
+                Cut::Round | Cut::Oval => PI / 4.0 * 10.0 * 12.0,
+                _ => 10.0 * 12.0 * 0.9,
+            };
+            assert!(table > area * 2.0 * 0.7 && table < area * 2.8, "{shape}: {table} mm³ for {area} mm² × 2 mm");
+            let top_y = 54.42 / (2.0 * PI) + 1.6 + 2.0;
+            let (_, hi) = r.metal.bounds();
+            assert!((hi.y - top_y).abs() < 1e-9, "a flat face 2 mm above the band");
+        }
+        let mut both = spec(Setting::FourProng, Cut::Round);
+        both.top = Some(Top { shape: Cut::Oval, width_mm: 10.0, length_mm: 12.0, thickness_mm: 2.0 });
+        assert!(ring(&both).unwrap_err().to_string().contains("either a signet table or a stone's head"));
     }
 
     #[test]

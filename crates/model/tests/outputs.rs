@@ -38,6 +38,7 @@ fn spec(size: &str, profile: Profile, stone: Option<(Cut, Setting)>) -> RingSpec
             setting,
         }),
         pave: false,
+        top: None,
         min_wall_mm: 0.6,
     }
 }
@@ -60,6 +61,11 @@ fn matrix() -> Vec<(String, RingSpec)> {
         let mut pave = spec(SIZES[k % SIZES.len()], p, Some((Cut::Round, Setting::FourProng)));
         pave.pave = true;
         out.push((format!("{p}-round-pave"), pave));
+        let mut signet = spec(SIZES[(k + 1) % SIZES.len()], p, None);
+        signet.band.width_mm = 5.0;
+        let shape = [Cut::Round, Cut::Oval, Cut::Cushion][k % 3];
+        signet.top = Some(orfevre_model::Top { shape, width_mm: 10.0, length_mm: 12.0, thickness_mm: 2.0 });
+        out.push((format!("{p}-signet-{shape}-band"), signet));
     }
     out
 }
@@ -148,9 +154,9 @@ fn stl_meshes_are_watertight_and_their_volume_is_ours_by_trimesh() {
     }
     let dir = tmp("stl-matrix");
     let mut rings: Vec<(PathBuf, Piece)> = Vec::new();
-    for (name, s) in
-        matrix().into_iter().filter(|(n, _)| n.contains("-round-") || n.contains("-pear-") || n.contains("-band-"))
-    {
+    for (name, s) in matrix().into_iter().filter(|(n, _)| {
+        n.contains("-round-") || n.contains("-pear-") || n.contains("-band-") || n.contains("-signet-")
+    }) {
         let r = ring(&s).unwrap();
         let f = dir.join(format!("{name}.stl"));
         std::fs::write(&f, export::stl(&r)).unwrap();

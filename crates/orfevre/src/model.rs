@@ -70,6 +70,10 @@ pub struct RingArgs {
     /// A row of small stones (of --stone's species, or lab diamonds) across the band's top third.
     #[arg(long)]
     pub pave: bool,
+    /// A signet's table instead of a stone: SHAPE:WIDTHxLENGTHxTHICKNESS in mm, e.g. oval:10x12x2
+    /// (round, oval or cushion; width across the finger, length along it).
+    #[arg(long, conflicts_with = "stone")]
+    pub signet: Option<String>,
     /// The catalog's ring base to price on (default: `wedding-band` for a plain band,
     /// `solitaire-ring` with --stone).
     #[arg(long)]
@@ -165,6 +169,7 @@ fn ring(a: RingArgs) -> Result<u8> {
         },
         stone: stone.map(|s| s.1),
         pave: a.pave,
+        top: a.signet.as_deref().map(signet).transpose()?,
         min_wall_mm: metal.min_wall.map(|m| m.as_f64()).unwrap_or(0.0),
     };
     let piece = orfevre_model::ring(&spec).map_err(|e| input(e.to_string()))?;
@@ -188,7 +193,30 @@ fn ring(a: RingArgs) -> Result<u8> {
         };
         params["carat"] = format!("{centre:.2}").into();
     }
-    let base = a.base.clone().unwrap_or_else(|| if stone.is_some() { "solitaire-ring" } else { "wedding-band" }.into());
+    let base = a.base.clone().unwrap_or_else(|| {
+        if stone.is_some() {
+            "solitaire-ring"
+        } else if a.signet.is_some() {
+            "signet-ring"
+        } else {
+            "wedding-band"
+        }
+        .into()
+    });
+    // The catalog's signet table, replaced by the one asked for, so the price weighs this table.
+    if let (Some(t), Some(b)) = (spec.top, cat.bases.iter_mut().find(|b| b.id == base)) {
+        let mm =
+            |v: f64| orfevre_catalog::Mm::from_decimal(Decimal::from_f64_retain(v).unwrap_or_default().round_dp(3));
+        for m in &mut b.mounts {
+            if let (MountSpec::Parametric(p), Some(width), Some(length), Some(thickness)) =
+                (&mut m.spec, mm(t.width_mm), mm(t.length_mm), mm(t.thickness_mm))
+            {
+                let shape =
+                    orfevre_catalog::TopShape::parse(t.shape.as_str()).unwrap_or(orfevre_catalog::TopShape::Oval);
+                p.top = Some(orfevre_catalog::Top { shape, width, length, thickness });
+            }
+        }
+    }
     let price = price_on(&mut cat, &base, Some(size.circumference_mm()), None, params);
     let density = f64_of(metal.density);
     report(
@@ -233,6 +261,17 @@ fn pendant(a: PendantArgs) -> Result<u8> {
             "engrave_diameter_mm": round(spec.engrave_diameter_mm(), 2),
         }),
     )
+}
+
+/// Parses `--signet oval:10x12x2`.
+fn signet(s: &str) -> Result<orfevre_model::Top> {
+    let bad = || input(format!("--signet {s:?}: expected SHAPE:WIDTHxLENGTHxTHICKNESS in mm, e.g. oval:10x12x2"));
+    let (shape, dims) = s.split_once(':').ok_or_else(bad)?;
+    let shape: Cut = shape.parse().map_err(|_| bad())?;
+    let n: Vec<f64> =
+        dims.split('x').map(|v| v.trim().parse::<f64>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
+    let [width_mm, length_mm, thickness_mm] = n[..] else { return Err(bad()) };
+    Ok(orfevre_model::Top { shape, width_mm, length_mm, thickness_mm })
 }
 
 fn write(o: &Output, piece: &Piece, metal: &MetalLook, gem: &GemLook) -> Result<usize> {

@@ -53,6 +53,7 @@ fn web_ui_in_chromium() {
         "viewer-3d-worn",
         "viewer-3d-engraved",
         "viewer-3d-traced",
+        "viewer-3d-signet",
     ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "screenshot {name}");
     }

@@ -79,6 +79,9 @@ pub struct MountView {
     pub sections: Option<u32>,
     /// Parametric mounts: the parameters they take.
     pub params: Vec<&'static str>,
+    /// A signet's table above the band, mm above its top (where its engraving goes).
+    #[schema(value_type = Option<String>)]
+    pub top_thickness: Option<Mm>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -160,6 +163,10 @@ pub fn base(e: &Engine, id: BaseId) -> BaseView {
                     params: match &m.spec {
                         MountSpec::Parametric(p) => p.param_names(),
                         _ => Vec::new(),
+                    },
+                    top_thickness: match &m.spec {
+                        MountSpec::Parametric(p) => p.top.as_ref().map(|t| t.thickness),
+                        _ => None,
                     },
                 }
             })
