@@ -23,7 +23,7 @@ const en = {
   st_shipped: 'Shipped', st_delivered: 'Delivered', st_cancelled: 'Cancelled',
   to_placed: 'Mark paid (demo)', to_in_production: 'Start production', to_shipped: 'Mark shipped',
   to_delivered: 'Mark delivered', to_cancelled: 'Cancel', search: 'Search', availableOnly: 'Available only',
-  turntable: 'Turn', worn: 'Worn', viewerUnavailable: '3D preview unavailable on this device — the price and details below are exact.',
+  turntable: 'Turn', worn: 'On a hand', viewerUnavailable: '3D preview unavailable on this device — the price and details below are exact.',
   viewer3d: '3D view of your ring: drag to turn it',
 };
 type Key = keyof typeof en;
@@ -50,7 +50,7 @@ const fr: Record<Key, string> = {
   st_shipped: 'Expédiée', st_delivered: 'Livrée', st_cancelled: 'Annulée',
   to_placed: 'Marquer payée (démo)', to_in_production: 'Lancer la fabrication', to_shipped: 'Marquer expédiée',
   to_delivered: 'Marquer livrée', to_cancelled: 'Annuler', search: 'Rechercher', availableOnly: 'Disponibles seulement',
-  turntable: 'Tourner', worn: 'Porté', viewerUnavailable: 'Aperçu 3D indisponible sur cet appareil — le prix et les détails ci-dessous sont exacts.',
+  turntable: 'Tourner', worn: 'Portée', viewerUnavailable: 'Aperçu 3D indisponible sur cet appareil — le prix et les détails ci-dessous sont exacts.',
   viewer3d: 'Vue 3D de votre bague : faites-la tourner',
 };
 

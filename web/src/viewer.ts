@@ -19,7 +19,7 @@ export class Viewer {
   private camera = new THREE.PerspectiveCamera(30, 1, 0.001, 10);
   private controls?: OrbitControls;
   private model?: THREE.Object3D;
-  private finger?: THREE.Mesh;
+  private finger?: THREE.Object3D;
   private envCube?: THREE.CubeTexture;
   private started = performance.now();
   private innerRadius = 0.0087;
@@ -175,19 +175,50 @@ export class Viewer {
     this.model.add(this.decal);
   }
 
-  /** The worn view: a finger through the ring, along its axis (Z). */
+  /**
+   * The worn view: a stylised hand at the ring's scale, the ring on its ring finger (the finger's
+   * axis is the ring's, Z), the palm behind the ring, the other fingers beside it. Primitives,
+   * not a scanned hand: it shows size and proportion, not skin.
+   */
   private worn(on: boolean) {
+    const wasOn = !!this.finger;
     if (this.finger) {
       this.scene.remove(this.finger);
       this.finger = undefined;
     }
+    // Step back to show the hand, and in again without it.
+    if (on !== wasOn && this.controls) {
+      const k = on ? 2.4 : 1 / 2.4;
+      this.camera.position.sub(this.controls.target).multiplyScalar(k).add(this.controls.target);
+    }
     if (!on) return;
-    const g = new THREE.CapsuleGeometry(this.innerRadius * 0.995, this.innerRadius * 7, 8, 32);
-    g.rotateX(Math.PI / 2);
+    const r = this.innerRadius * 0.995;
     const skin = new THREE.MeshStandardMaterial({ color: 0xe0ac8e, roughness: 0.6 });
-    this.finger = new THREE.Mesh(g, skin);
-    this.finger.position.z = -this.innerRadius * 2;
-    this.scene.add(this.finger);
+    const hand = new THREE.Group();
+    const finger = (x: number, radius: number, length: number, tilt = 0) => {
+      const g = new THREE.CapsuleGeometry(radius, length, 8, 32);
+      g.rotateX(Math.PI / 2);
+      const m = new THREE.Mesh(g, skin);
+      // From the knuckle (z = −2.5 r, at the palm) out to its tip.
+      m.position.set(x, 0, -2.5 * r + length / 2 + radius);
+      m.rotation.y = tilt;
+      hand.add(m);
+    };
+    const gap = 2.2 * r;
+    finger(0, r, 7 * r); // ring finger
+    finger(gap, r * 1.05, 7.8 * r); // middle
+    finger(2 * gap, r, 7 * r); // index
+    finger(-gap * 0.95, r * 0.85, 5.5 * r); // little
+    const palm = new THREE.Mesh(new THREE.BoxGeometry(4.3 * gap, 2.1 * r, 9 * r), skin);
+    palm.position.set(gap * 0.5, 0, -2.5 * r - 4.5 * r);
+    hand.add(palm);
+    const thumb = new THREE.Mesh(new THREE.CapsuleGeometry(r * 1.15, 5 * r, 8, 32), skin);
+    thumb.geometry.rotateX(Math.PI / 2);
+    thumb.position.set(2.9 * gap, 0, -6 * r);
+    thumb.rotation.y = 0.6;
+    hand.add(thumb);
+    this.finger = hand;
+    this.scene.add(hand);
   }
 
   private frame() {
