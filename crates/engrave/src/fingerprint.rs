@@ -37,8 +37,11 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
     let sd = var.sqrt();
     let img: Vec<f64> = grey.iter().map(|g| (mean - *g as f64) / sd).collect();
     let (bw, bh) = (w / BLOCK, h / BLOCK);
-    // 2. Orientation: per block, the doubled-angle sums of Sobel gradients.
+    // 2. Orientation from Sobel gradients as doubled-angle products per pixel (2·gx·gy,
+    //    gx² − gy²) and their energy, summed per block.
     let at = |x: usize, y: usize| img[y.min(h - 1) * w + x.min(w - 1)];
+    let mut fx = vec![0.0; w * h];
+    let mut fy = vec![0.0; w * h];
     let mut vx = vec![0.0; bw * bh];
     let mut vy = vec![0.0; bw * bh];
     let mut energy = vec![0.0; bw * bh];
@@ -48,10 +51,10 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
                 - (at(x - 1, y - 1) + 2.0 * at(x - 1, y) + at(x - 1, y + 1));
             let gy = (at(x - 1, y + 1) + 2.0 * at(x, y + 1) + at(x + 1, y + 1))
                 - (at(x - 1, y - 1) + 2.0 * at(x, y - 1) + at(x + 1, y - 1));
-            let (bx, by) = ((x / BLOCK).min(bw - 1), (y / BLOCK).min(bh - 1));
-            let b = by * bw + bx;
-            vx[b] += 2.0 * gx * gy;
-            vy[b] += gx * gx - gy * gy;
+            let (i, b) = (y * w + x, (y / BLOCK).min(bh - 1) * bw + (x / BLOCK).min(bw - 1));
+            (fx[i], fy[i]) = (2.0 * gx * gy, gx * gx - gy * gy);
+            vx[b] += fx[i];
+            vy[b] += fy[i];
             energy[b] += gx * gx + gy * gy;
         }
     }
@@ -177,21 +180,7 @@ pub fn enhance(w: usize, h: usize, grey: &[u8]) -> Result<Bitmap> {
     // Per pixel, the orientation from the same doubled-angle gradient products smoothed at a finer
     // scale (Gaussian, σ = 6 px) than the blocks: near a core the ridges turn within a block, and
     // one angle per block filters them across.
-    let (px, py) = {
-        let mut fx = vec![0.0; w * h];
-        let mut fy = vec![0.0; w * h];
-        for y in 1..h - 1 {
-            for x in 1..w - 1 {
-                let gx = (at(x + 1, y - 1) + 2.0 * at(x + 1, y) + at(x + 1, y + 1))
-                    - (at(x - 1, y - 1) + 2.0 * at(x - 1, y) + at(x - 1, y + 1));
-                let gy = (at(x - 1, y + 1) + 2.0 * at(x, y + 1) + at(x + 1, y + 1))
-                    - (at(x - 1, y - 1) + 2.0 * at(x, y - 1) + at(x + 1, y - 1));
-                fx[y * w + x] = 2.0 * gx * gy;
-                fy[y * w + x] = gx * gx - gy * gy;
-            }
-        }
-        (gaussian(&fx, w, h, 6.0), gaussian(&fy, w, h, 6.0))
-    };
+    let (px, py) = (gaussian(&fx, w, h, 6.0), gaussian(&fy, w, h, 6.0));
     let pixel_theta = |x: usize, y: usize| -> f64 {
         let i = y * w + x;
         0.5 * px[i].atan2(py[i]) + std::f64::consts::FRAC_PI_2

@@ -28,11 +28,11 @@ fn glb(spec: &RingSpec) -> Vec<u8> {
 }
 
 fn regenerate(c: &mut Criterion) {
-    for setting in Setting::ALL {
+    for &setting in Setting::ALL {
         let spec = solitaire(setting);
         c.bench_function(&format!("solitaire ({setting}) → GLB"), |b| b.iter(|| glb(&spec)));
     }
-    for setting in Setting::ALL {
+    for &setting in Setting::ALL {
         let spec = solitaire(setting);
         let mut t: Vec<f64> = (0..1000)
             .map(|_| {

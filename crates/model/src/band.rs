@@ -8,8 +8,6 @@ use crate::mesh::Mesh;
 use crate::{Error, Result};
 use glam::DVec3;
 use std::f64::consts::PI;
-use std::fmt;
-use std::str::FromStr;
 
 /// Segments around the ring. 128 keeps the chord error of the inner circle to 0.003 mm on a
 /// 54 mm size (perimeter of the inscribed 128-gon: 2πr·sin(π/128)/(π/128)) and the volume 0.04 %
@@ -19,35 +17,23 @@ pub const SEGMENTS: usize = 128;
 /// Points per curved side of a profile.
 const CURVE_POINTS: usize = 17;
 
-/// A band's cross-section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// Flat inside and out, square edges.
-    Flat,
-    /// Flat inside, domed outside (side walls 40 % of the thickness).
-    DShape,
-    /// Domed inside (a quarter of the thickness), nearly flat outside: slides over the knuckle.
-    Comfort,
-    /// Domed inside and outside.
-    Court,
-    /// Flat inside, outside rising to a ridge along the middle (side walls 40 %).
-    KnifeEdge,
-}
+crate::named!(
+    /// A band's cross-section.
+    Profile, "the profile" {
+        /// Flat inside and out, square edges.
+        Flat = "flat",
+        /// Flat inside, domed outside (side walls 40 % of the thickness).
+        DShape = "d-shape",
+        /// Domed inside (a quarter of the thickness), nearly flat outside: slides over the knuckle.
+        Comfort = "comfort",
+        /// Domed inside and outside.
+        Court = "court",
+        /// Flat inside, outside rising to a ridge along the middle (side walls 40 %).
+        KnifeEdge = "knife-edge",
+    }
+);
 
 impl Profile {
-    pub const ALL: [Profile; 5] =
-        [Profile::Flat, Profile::DShape, Profile::Comfort, Profile::Court, Profile::KnifeEdge];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Flat => "flat",
-            Profile::DShape => "d-shape",
-            Profile::Comfort => "comfort",
-            Profile::Court => "court",
-            Profile::KnifeEdge => "knife-edge",
-        }
-    }
-
     /// (inside, outside) offsets from the inner radius at s ∈ [−1, 1] across the band, as fractions
     /// of the thickness; the inside is 0 and the outside 1 at s = 0, so the thickness is measured
     /// in the middle and the inner size at the innermost point (ISO 8653 §4.2: a rounded inside
@@ -79,23 +65,6 @@ impl Profile {
             pts.push((self.offsets(s(k)).1 * thickness, s(k) * width / 2.0));
         }
         pts
-    }
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Profile {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Profile> {
-        Profile::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| Error::Invalid {
-            what: "the profile".into(),
-            rule: "one of flat, d-shape, comfort, court, knife-edge".into(),
-            got: s.into(),
-        })
     }
 }
 
@@ -205,7 +174,7 @@ mod tests {
 
     #[test]
     fn every_profile_sweeps_a_closed_outward_shell() {
-        for p in Profile::ALL {
+        for &p in Profile::ALL {
             let m = band(p).mesh();
             assert_eq!(m.check_closed(), Ok(()), "{p}");
             assert!(m.volume() > 0.0, "{p}: outward winding gives a positive volume");
@@ -214,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_inner_circle_is_the_size() {
-        for p in Profile::ALL {
+        for &p in Profile::ALL {
             let b = band(p);
             let m = b.mesh();
             // The innermost vertices (u = 0) lie on the circle of the size.

@@ -12,8 +12,6 @@ use crate::mesh::Mesh;
 use crate::{Error, Result};
 use glam::DVec3;
 use std::f64::consts::PI;
-use std::fmt;
-use std::str::FromStr;
 
 /// Points around the girdle.
 const GIRDLE: usize = 16;
@@ -21,33 +19,20 @@ pub const TABLE: f64 = 0.53;
 pub const CROWN: f64 = 0.162;
 pub const PAVILION: f64 = 0.431;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cut {
-    Round,
-    Princess,
-    Oval,
-    Emerald,
-    Pear,
-    Cushion,
-    Marquise,
-}
+crate::named!(
+    /// A stone's cut.
+    Cut, "the cut" {
+        Round = "round",
+        Princess = "princess",
+        Oval = "oval",
+        Emerald = "emerald",
+        Pear = "pear",
+        Cushion = "cushion",
+        Marquise = "marquise",
+    }
+);
 
 impl Cut {
-    pub const ALL: [Cut; 7] =
-        [Cut::Round, Cut::Princess, Cut::Oval, Cut::Emerald, Cut::Pear, Cut::Cushion, Cut::Marquise];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cut::Round => "round",
-            Cut::Princess => "princess",
-            Cut::Oval => "oval",
-            Cut::Emerald => "emerald",
-            Cut::Pear => "pear",
-            Cut::Cushion => "cushion",
-            Cut::Marquise => "marquise",
-        }
-    }
-
     /// Length over width of the outline (1 for round, princess and cushion; the usual shop
     /// ratios for the others — a drawing choice, not a trade figure from domain.md).
     pub fn ratio(self) -> f64 {
@@ -93,23 +78,6 @@ impl Cut {
         let (sx, sy) = (self.ratio() / (x1 - x0), 1.0 / (y1 - y0));
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         raw.iter().map(|&(x, y)| ((x - cx) * sx, (y - cy) * sy)).collect()
-    }
-}
-
-impl fmt::Display for Cut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Cut {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Cut> {
-        Cut::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| Error::Invalid {
-            what: "the cut".into(),
-            rule: "one of round, princess, oval, emerald, pear, cushion, marquise".into(),
-            got: s.into(),
-        })
     }
 }
 
@@ -212,7 +180,7 @@ mod tests {
 
     #[test]
     fn every_cut_is_a_closed_stone() {
-        for c in Cut::ALL {
+        for &c in Cut::ALL {
             let g = Gem::with_width(c, 5.0);
             assert_eq!(g.mesh.check_closed(), Ok(()), "{c}");
             assert!(g.mesh.volume() > 0.0, "{c}");

@@ -105,6 +105,17 @@ impl Mesh {
         Ok(())
     }
 
+    /// Winds the mesh outward: flips every triangle when its signed volume is negative. For a
+    /// closed shell built by index arithmetic whose winding depends on the input's orientation.
+    pub fn orient_outward(mut self) -> Mesh {
+        if self.volume() < 0.0 {
+            for t in &mut self.triangles {
+                t.swap(1, 2);
+            }
+        }
+        self
+    }
+
     /// Unit face normal of triangle `i` (zero for a degenerate one).
     pub fn face_normal(&self, i: usize) -> DVec3 {
         let [a, b, c] = self.corners(self.triangles[i]);

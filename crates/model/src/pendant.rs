@@ -118,13 +118,7 @@ fn lathe(profile: &[(f64, f64)], segments: usize) -> Mesh {
         }
         triangles.push([bottom, at(j, m - 1), at(i, m - 1)]);
     }
-    let mut mesh = Mesh { positions, triangles };
-    if mesh.volume() < 0.0 {
-        for t in &mut mesh.triangles {
-            t.swap(1, 2);
-        }
-    }
-    mesh
+    Mesh { positions, triangles }.orient_outward()
 }
 
 #[cfg(test)]

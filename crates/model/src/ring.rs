@@ -7,8 +7,6 @@ use crate::mesh::Mesh;
 use crate::{Error, Result};
 use glam::{DAffine3, DQuat, DVec3};
 use std::f64::consts::PI;
-use std::fmt;
-use std::str::FromStr;
 
 /// Metal lost to polishing, mm (domain.md: allow up to 0.25 mm).
 pub const POLISH_MM: f64 = 0.25;
@@ -22,43 +20,16 @@ const CLEARANCE_MM: f64 = 0.3;
 const BEZEL_WALL_MM: f64 = 0.8;
 const BEZEL_LIP_MM: f64 = 0.3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    FourProng,
-    SixProng,
-    Bezel,
-    /// Four prongs inside a frame of small round stones that follows the girdle.
-    Halo,
-}
-
-impl Setting {
-    pub const ALL: [Setting; 4] = [Setting::FourProng, Setting::SixProng, Setting::Bezel, Setting::Halo];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Setting::FourProng => "4-prong",
-            Setting::SixProng => "6-prong",
-            Setting::Bezel => "bezel",
-            Setting::Halo => "halo",
-        }
+crate::named!(
+    /// How the centre stone is held.
+    Setting, "the setting" {
+        FourProng = "4-prong",
+        SixProng = "6-prong",
+        Bezel = "bezel",
+        /// Four prongs inside a frame of small round stones that follows the girdle.
+        Halo = "halo",
     }
-}
-
-impl fmt::Display for Setting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Setting {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Setting> {
-        Setting::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| Error::Invalid {
-            what: "the setting".into(),
-            rule: "one of 4-prong, 6-prong, bezel, halo".into(),
-            got: s.into(),
-        })
-    }
-}
+);
 
 /// A signet's table: its outline (round, oval or cushion, as the cuts draw them), its width
 /// across the finger, its length along it, and its thickness above the band. Its flat face is
@@ -447,13 +418,7 @@ fn signet(b: &Band, t: &Top) -> Mesh {
         triangles.push([foot_c, j, i]);
         triangles.push([face_c, n + i, n + j]);
     }
-    let mut mesh = Mesh { positions, triangles };
-    if mesh.volume() < 0.0 {
-        for t in &mut mesh.triangles {
-            t.swap(1, 2);
-        }
-    }
-    mesh
+    Mesh { positions, triangles }.orient_outward()
 }
 
 /// The narrowest foot a head may have, as a fraction of the stone's length along the finger:
@@ -533,13 +498,7 @@ fn loft(rings: &[Vec<DVec3>]) -> Mesh {
             triangles.push([a, c, d]);
         }
     }
-    let mut mesh = Mesh { positions, triangles };
-    if mesh.volume() < 0.0 {
-        for t in &mut mesh.triangles {
-            t.swap(1, 2);
-        }
-    }
-    mesh
+    Mesh { positions, triangles }.orient_outward()
 }
 
 /// A closed round tube of `radius` along a polyline, capped flat at the start and with a cone
@@ -584,13 +543,7 @@ fn tube(path: &[DVec3], radius: f64) -> Mesh {
         triangles.push([start, j, i]);
         triangles.push([end, top + i, top + j]);
     }
-    let mut mesh = Mesh { positions, triangles };
-    if mesh.volume() < 0.0 {
-        for t in &mut mesh.triangles {
-            t.swap(1, 2);
-        }
-    }
-    mesh
+    Mesh { positions, triangles }.orient_outward()
 }
 
 #[cfg(test)]
@@ -610,8 +563,8 @@ mod tests {
 
     #[test]
     fn every_setting_and_cut_gives_closed_shells() {
-        for s in Setting::ALL {
-            for c in Cut::ALL {
+        for &s in Setting::ALL {
+            for &c in Cut::ALL {
                 let r = ring(&spec(s, c)).unwrap();
                 assert_eq!(r.metal.check_closed(), Ok(()), "{s} {c}");
                 let seats = r.metal.volume() - r.metal_volume_mm3;
@@ -644,7 +597,7 @@ mod tests {
 
     #[test]
     fn a_stone_too_long_for_the_band_is_reported() {
-        for setting in Setting::ALL {
+        for &setting in Setting::ALL {
             let mut s = spec(setting, Cut::Marquise);
             s.stone.as_mut().unwrap().size = StoneSize::Carat(3.0);
             s.band.width_mm = 1.2;

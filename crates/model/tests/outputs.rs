@@ -47,9 +47,9 @@ fn spec(size: &str, profile: Profile, stone: Option<(Cut, Setting)>) -> RingSpec
 fn matrix() -> Vec<(String, RingSpec)> {
     let mut out = Vec::new();
     let mut k = 0;
-    for p in Profile::ALL {
-        for c in Cut::ALL {
-            for s in Setting::ALL {
+    for &p in Profile::ALL {
+        for &c in Cut::ALL {
+            for &s in Setting::ALL {
                 let size = SIZES[k % SIZES.len()];
                 k += 1;
                 out.push((format!("{p}-{c}-{s}-{size}"), spec(size, p, Some((c, s)))));
@@ -196,7 +196,7 @@ fn the_inner_circumference_is_the_size_table() {
     for size in
         ["US3", "US7", "US7.25", "US13", "UKA", "UKN½", "UKZ", "EU41", "EU54", "EU76", "IT14", "JP1", "JP14", "JP30"]
     {
-        for p in Profile::ALL {
+        for &p in Profile::ALL {
             let table = RingSize::parse(size).unwrap().circumference_mm();
             let r = ring(&spec(size, p, Some((Cut::Round, Setting::FourProng)))).unwrap();
             // The innermost loop of the band: its vertices nearest the axis, in angular order.

@@ -108,6 +108,11 @@ fn input(msg: String) -> anyhow::Error {
     anyhow::anyhow!(msg)
 }
 
+/// A length for the catalog, to the micrometre.
+fn mm_of(v: f64) -> Option<orfevre_catalog::Mm> {
+    orfevre_catalog::Mm::from_decimal(Decimal::from_f64_retain(v)?.round_dp(3))
+}
+
 fn f64_of(d: Decimal) -> f64 {
     d.to_string().parse().unwrap_or(f64::NAN)
 }
@@ -205,11 +210,9 @@ fn ring(a: RingArgs) -> Result<u8> {
     });
     // The catalog's signet table, replaced by the one asked for, so the price weighs this table.
     if let (Some(t), Some(b)) = (spec.top, cat.bases.iter_mut().find(|b| b.id == base)) {
-        let mm =
-            |v: f64| orfevre_catalog::Mm::from_decimal(Decimal::from_f64_retain(v).unwrap_or_default().round_dp(3));
         for m in &mut b.mounts {
             if let (MountSpec::Parametric(p), Some(width), Some(length), Some(thickness)) =
-                (&mut m.spec, mm(t.width_mm), mm(t.length_mm), mm(t.thickness_mm))
+                (&mut m.spec, mm_of(t.width_mm), mm_of(t.length_mm), mm_of(t.thickness_mm))
             {
                 let shape =
                     orfevre_catalog::TopShape::parse(t.shape.as_str()).unwrap_or(orfevre_catalog::TopShape::Oval);
@@ -312,8 +315,12 @@ fn price_on(
     let mount_id = mount.id.clone();
     let size_id = match circumference {
         Some(c) => {
-            let mm = orfevre_catalog::Mm::from_decimal(Decimal::from_f64_retain(c).unwrap_or_default().round_dp(3));
-            b.sizes.push(Size { id: "model-size".into(), label: "model size".into(), length: None, circumference: mm });
+            b.sizes.push(Size {
+                id: "model-size".into(),
+                label: "model size".into(),
+                length: None,
+                circumference: mm_of(c),
+            });
             Some("model-size".to_string())
         }
         None => b.sizes.first().map(|s| s.id.clone()),
