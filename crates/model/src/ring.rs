@@ -452,18 +452,17 @@ fn along(loop_: &[DVec3], step: f64) -> Vec<DVec3> {
     let count = (total / step).floor().max(1.0) as usize;
     let step = total / count as f64;
     let mut out = Vec::with_capacity(count);
-    let (mut seg, mut into) = (0usize, 0.0);
+    // Walk the segments once: `start` is the length along the loop where segment `seg` begins.
+    let (mut seg, mut start) = (0usize, 0.0);
     for k in 0..count {
         let want = k as f64 * step;
-        let mut acc: f64 = lens[..seg].iter().sum();
-        while acc + lens[seg] < want && seg + 1 < n {
-            acc += lens[seg];
+        while start + lens[seg] < want && seg + 1 < n {
+            start += lens[seg];
             seg += 1;
         }
-        into = (want - acc) / lens[seg].max(1e-12);
-        out.push(loop_[seg].lerp(loop_[(seg + 1) % n], into));
+        let t = (want - start) / lens[seg].max(1e-12);
+        out.push(loop_[seg].lerp(loop_[(seg + 1) % n], t));
     }
-    let _ = into;
     out
 }
 
@@ -663,6 +662,22 @@ mod tests {
         let mut both = spec(Setting::FourProng, Cut::Round);
         both.top = Some(Top { shape: Cut::Oval, width_mm: 10.0, length_mm: 12.0, thickness_mm: 2.0 });
         assert!(ring(&both).unwrap_err().to_string().contains("either a signet table or a stone's head"));
+    }
+
+    #[test]
+    fn points_along_a_loop_are_evenly_spaced() {
+        // A 4 × 4 square: 16 mm round; a 1.1 mm step fits 14 points, 16/14 mm apart.
+        let sq = [DVec3::ZERO, DVec3::new(4.0, 0.0, 0.0), DVec3::new(4.0, 4.0, 0.0), DVec3::new(0.0, 4.0, 0.0)];
+        let p = along(&sq, 1.1);
+        assert_eq!(p.len(), 14);
+        let gap = 16.0 / 14.0;
+        for w in p.windows(2) {
+            let d = (w[1] - w[0]).length();
+            // Across a corner the chord is shorter than the path.
+            assert!(d <= gap + 1e-9 && d > gap / 2f64.sqrt() - 1e-9, "{d}");
+        }
+        assert_eq!(p[0], DVec3::ZERO);
+        assert!((p[7] - DVec3::new(4.0, 4.0, 0.0)).length() < 1e-9, "halfway round is the opposite corner");
     }
 
     #[test]
