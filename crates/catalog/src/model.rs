@@ -100,21 +100,6 @@ named_enum!(
     }
 );
 
-impl Profile {
-    /// Cross-section area as a fraction of the bounding rectangle (width × thickness), for the
-    /// idealised shapes: a rectangle (flat); a half-ellipse (d-shape: flat inside, domed outside;
-    /// comfort: domed inside); a full ellipse (court: domed both sides), π/4 in each case since a
-    /// half-ellipse of height t and a full ellipse of axis t bound the same area; a triangle
-    /// (knife-edge). These are geometry, not trade figures; the 3D crate will measure real meshes.
-    pub fn area_factor(self) -> Decimal {
-        match self {
-            Profile::Flat => Decimal::ONE,
-            Profile::DShape | Profile::Comfort | Profile::Court => Decimal::new(7853981634, 10),
-            Profile::KnifeEdge => Decimal::new(5, 1),
-        }
-    }
-}
-
 named_enum!(
     /// What a mount holds.
     MountKind {
