@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod engrave;
 mod model;
 mod serve;
+mod twin;
 
 #[derive(Parser)]
 #[command(name = "orfevre", version, about = "Orfèvre: jewelry personalization — catalogs, designs, evaluation")]
@@ -40,6 +41,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: model::ModelCmd,
     },
+    /// NFC tags: the NDEF record to write, and the check of an NTAG 424 DNA tap.
+    Nfc {
+        #[command(subcommand)]
+        cmd: twin::NfcCmd,
+    },
+    /// A QR code (error correction Q) as SVG or PNG.
+    Qr(twin::QrArgs),
     /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
     /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
     Serve(serve::ServeArgs),
@@ -157,6 +165,8 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.cmd {
         Cmd::Engrave { cmd } => engrave::run(cmd),
         Cmd::Model { cmd } => model::run(cmd),
+        Cmd::Nfc { cmd } => twin::nfc(cmd),
+        Cmd::Qr(a) => twin::qr(a),
         Cmd::Serve(args) => serve::serve(args),
         Cmd::User { cmd } => serve::user(cmd),
         Cmd::Token { cmd } => serve::token(cmd),

@@ -452,3 +452,46 @@ fn model_ring_and_pendant_print_figures_and_price() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn nfc_and_qr_commands() {
+    let zero = "00000000000000000000000000000000";
+    let an12196 = "https://ntag.nxp.com/424?e=EF963FF7828658A599F3041510671E88&c=94EED9EE65337086";
+    let (code, out, err) = orfevre(&["nfc", "verify", "--url", an12196, "--meta-key", zero, "--file-key", zero]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["valid"].as_bool(), v["uid"].as_str(), v["counter"].as_u64()),
+        (Some(true), Some("04DE5F1EACC040"), Some(61))
+    );
+    let forged = an12196.replace("c=94EED9EE65337086", "c=94EED9EE65337087");
+    let (code, out, _) = orfevre(&["nfc", "verify", "--url", &forged, "--meta-key", zero, "--file-key", zero]);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"valid\":false"), "{out}");
+    let (code, _, err) =
+        orfevre(&["nfc", "verify", "--url", "https://x.test/p", "--meta-key", zero, "--file-key", zero]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--url") && err.contains("no query"), "{err}");
+    let (code, _, err) = orfevre(&["nfc", "verify", "--url", an12196, "--meta-key", "00", "--file-key", zero]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--meta-key") && err.contains("32 hexadecimal digits"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("tag.bin");
+    let (code, _, err) =
+        orfevre(&["nfc", "ndef", "--type4", "--url", "https://lumen.example/p/LUM-7Q3X", "-o", bin.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let b = std::fs::read(&bin).unwrap();
+    assert_eq!(u16::from_be_bytes([b[0], b[1]]) as usize, b.len() - 2, "Type 4 NDEF file: NLEN then the message");
+    assert_eq!(&b[2..6], &[0xd1, 0x01, 25, b'U'], "a short URI record: the https:// code and 24 bytes");
+    for ext in ["svg", "png"] {
+        let f = dir.path().join(format!("qr.{ext}"));
+        let (code, _, err) = orfevre(&["qr", "--text", "https://lumen.example/p/LUM-7Q3X", "-o", f.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let head = std::fs::read(&f).unwrap();
+        assert!(if ext == "svg" { head.starts_with(b"<svg") } else { head.starts_with(b"\x89PNG") });
+    }
+    let (code, _, err) = orfevre(&["qr", "--text", "x", "-o", dir.path().join("qr.gif").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains(".svg or .png"), "{err}");
+}
