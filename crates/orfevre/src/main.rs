@@ -48,6 +48,11 @@ enum Cmd {
     },
     /// A QR code (error correction Q) as SVG or PNG.
     Qr(twin::QrArgs),
+    /// Certificates of authenticity: the brand's key, issuing, verifying offline.
+    Passport {
+        #[command(subcommand)]
+        cmd: twin::PassportCmd,
+    },
     /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
     /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
     Serve(serve::ServeArgs),
@@ -167,6 +172,7 @@ fn run(cli: Cli) -> Result<u8> {
         Cmd::Model { cmd } => model::run(cmd),
         Cmd::Nfc { cmd } => twin::nfc(cmd),
         Cmd::Qr(a) => twin::qr(a),
+        Cmd::Passport { cmd } => twin::passport(cmd),
         Cmd::Serve(args) => serve::serve(args),
         Cmd::User { cmd } => serve::user(cmd),
         Cmd::Token { cmd } => serve::token(cmd),

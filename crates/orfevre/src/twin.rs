@@ -95,3 +95,110 @@ pub fn qr(a: QrArgs) -> Result<u8> {
     std::fs::write(&a.out, &bytes).with_context(|| format!("cannot write {}", a.out.display()))?;
     Ok(0)
 }
+
+#[derive(Subcommand)]
+pub enum PassportCmd {
+    /// A new Ed25519 signing key for the brand: DIR/key.json (multibase, did:key), mode 0600.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A certificate of authenticity for a piece: a W3C Verifiable Credential signed with
+    /// eddsa-jcs-2022.
+    Issue {
+        /// The directory `keygen` wrote.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        serial: String,
+        /// The design's content address (64 hexadecimal digits).
+        #[arg(long)]
+        design: String,
+        /// The issuer (the brand's did:web, or its did:key by default).
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// Verifies a certificate offline (did:key): exit 0 valid, 1 invalid.
+    Verify { cert: PathBuf },
+}
+
+pub fn passport(cmd: PassportCmd) -> Result<u8> {
+    use orfevre_twin::credential::{self, Keys};
+    match cmd {
+        PassportCmd::Keygen { out } => {
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let keys = Keys::generate();
+            let body = serde_json::json!({
+                "privateKeyMultibase": keys.private_multibase(),
+                "publicKeyMultibase": keys.public_multibase(),
+                "verificationMethod": keys.did_key_method(),
+            });
+            let path = out.join("key.json");
+            write_private(&path, &serde_json::to_vec_pretty(&body)?)?;
+            println!(
+                "{}",
+                serde_json::json!({ "key": path.display().to_string(), "verificationMethod": keys.did_key_method() })
+            );
+            Ok(0)
+        }
+        PassportCmd::Issue { key, serial, design, issuer, out } => {
+            let path = key.join("key.json");
+            let k: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+            let keys = Keys::from_multibase(k["privateKeyMultibase"].as_str().unwrap_or_default())
+                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            if design.len() != 64 || !design.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                return Err(anyhow!("--design: a design hash is 64 lowercase hexadecimal digits"));
+            }
+            if serial.is_empty() || serial.len() > 64 || !serial.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(anyhow!("--serial: 1–64 letters, digits and hyphens"));
+            }
+            let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let created = now.format(&time::format_description::well_known::Rfc3339)?;
+            let doc = serde_json::json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential", "CertificateOfAuthenticity"],
+                "issuer": issuer.unwrap_or_else(|| keys.did_key_method().split('#').next().unwrap_or_default().to_string()),
+                "validFrom": created,
+                "credentialSubject": { "serial": serial, "design": design },
+            });
+            let signed = credential::issue(&doc, &keys, &created).map_err(|e| anyhow!("{e}"))?;
+            std::fs::write(&out, serde_json::to_vec_pretty(&signed)?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(0)
+        }
+        PassportCmd::Verify { cert } => {
+            let v: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?,
+            )
+            .with_context(|| format!("{} is not JSON", cert.display()))?;
+            match credential::verify(&v) {
+                Ok(method) => {
+                    println!("{}", serde_json::json!({ "valid": true, "verificationMethod": method }));
+                    Ok(0)
+                }
+                Err(e) => {
+                    println!("{}", serde_json::json!({ "valid": false, "reason": e.to_string() }));
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).with_context(|| format!("cannot create {} (is there a key already?)", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}

@@ -495,3 +495,64 @@ fn nfc_and_qr_commands() {
     assert_eq!(code, 2);
     assert!(err.contains(".svg or .png"), "{err}");
 }
+
+#[test]
+fn passport_keygen_issue_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("brand-key");
+    let (code, out, err) = orfevre(&["passport", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("did:key:z6Mk"), "{out}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key.join("key.json")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the private key is readable by its owner only");
+    }
+    // A second keygen never overwrites a brand's key.
+    let (code, _, err) = orfevre(&["passport", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is there a key already"), "{err}");
+    let cert = dir.path().join("cert.json");
+    let design = "9ec607e06a98c7563f0c2cb4b7e4bc8b9f2d0a1e8e6d3c2b1a09f8e7d6c5b4a3";
+    let (code, _, err) = orfevre(&[
+        "passport",
+        "issue",
+        "--key",
+        key.to_str().unwrap(),
+        "--serial",
+        "LUM-000042",
+        "--design",
+        design,
+        "--issuer",
+        "did:web:lumen.example",
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&cert).unwrap()).unwrap();
+    assert_eq!(c["credentialSubject"]["serial"], "LUM-000042");
+    assert_eq!(c["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    let (code, out, _) = orfevre(&["passport", "verify", cert.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    // Altered: exit 1 with the reason.
+    let altered = std::fs::read_to_string(&cert).unwrap().replace("LUM-000042", "LUM-000043");
+    std::fs::write(&cert, altered).unwrap();
+    let (code, out, _) = orfevre(&["passport", "verify", cert.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("altered"), "{out}");
+    let (code, _, err) = orfevre(&[
+        "passport",
+        "issue",
+        "--key",
+        key.to_str().unwrap(),
+        "--serial",
+        "LUM 42",
+        "--design",
+        design,
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--serial"), "{err}");
+}

@@ -1,4 +1,4 @@
-//! `cargo bench -p orfevre-twin --bench sun`: SUN tap verifications per second on one core —
+//! `cargo bench -p orfevre-twin --bench sun`: SUN tap and certificate verifications per second on one core. A tap:
 //! parse the URL, decrypt the PICC data, derive the session keys, check the CMAC (and decrypt the
 //! file data for the second URL) — on AN12196's two examples.
 
@@ -21,5 +21,24 @@ fn verify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, verify);
+/// Certificate verifications per second: JCS of the document and proof options, two SHA-256,
+/// one Ed25519 verification, on the W3C eddsa-jcs-2022 vector.
+fn credential(c: &mut Criterion) {
+    let signed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/vc-di-eddsa/eddsa-jcs-2022_signedJCS.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut g = c.benchmark_group("credential");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("verify eddsa-jcs-2022 (W3C vector)", |b| {
+        b.iter(|| orfevre_twin::credential::verify(std::hint::black_box(&signed)).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, verify, credential);
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 //! record written to a tag, and QR codes for packaging and engraving. Pure: bytes in, bytes out;
 //! replay protection (the tap counter only goes up) is the caller's, against its database.
 
+pub mod credential;
 pub mod ndef;
 pub mod qr;
 pub mod sun;

@@ -124,3 +124,41 @@ fn taps_made_by_an_independent_implementation_verify() {
         assert_eq!(sun::verify_url(&flipped, &mk, &fk), Err(sun::SunError::Forged));
     }
 }
+
+#[test]
+fn our_certificates_verify_with_an_independent_verifier() {
+    use orfevre_twin::credential;
+    if !python_has("rfc8785") || !python_has("cryptography") {
+        skip("python3 with rfc8785 and cryptography is missing (pip install -r crates/twin/tests/check/requirements.txt)");
+        return;
+    }
+    let dir = tmp("vc");
+    let keys = credential::Keys::generate();
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "CertificateOfAuthenticity"],
+        "issuer": "did:web:lumen.example",
+        "validFrom": "2026-11-24T00:00:00Z",
+        "credentialSubject": {
+            "id": "https://lumen.example/p/LUM-000042",
+            "serial": "LUM-000042",
+            "design": "9ec607e06a98c7563f0c2cb4b7e4bc8b9f2d0a1e8e6d3c2b1a09f8e7d6c5b4a3",
+            "materials": ["18k white gold", "lab-grown diamond 0.50 ct"],
+            "note": "Gravé « Pour toujours » — 1,5 mm",
+        },
+    });
+    let signed = credential::issue(&doc, &keys, "2026-11-24T12:00:00Z").unwrap();
+    let good = dir.join("good.json");
+    std::fs::write(&good, serde_json::to_vec_pretty(&signed).unwrap()).unwrap();
+    let mut altered = signed.clone();
+    altered["credentialSubject"]["serial"] = serde_json::json!("LUM-000043");
+    let bad = dir.join("altered.json");
+    std::fs::write(&bad, serde_json::to_vec(&altered).unwrap()).unwrap();
+    let out = Command::new("python3").arg(check("vc_verify.py")).args([&good, &bad]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!((v[0]["valid"].as_bool(), v[1]["valid"].as_bool()), (Some(true), Some(false)), "{v:?}");
+    // And ours agrees.
+    assert!(credential::verify(&signed).is_ok() && credential::verify(&altered).is_err());
+}
