@@ -4,6 +4,7 @@
 //! replay protection (the tap counter only goes up) is the caller's, against its database.
 
 pub mod credential;
+pub mod identity;
 pub mod ndef;
 pub mod qr;
 pub mod sun;
