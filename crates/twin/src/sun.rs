@@ -119,7 +119,8 @@ pub fn verify(p: &SunParams, meta_key: &Key, file_key: &Key) -> std::result::Res
     let mut mac = <Cmac<Aes128> as Mac>::new_from_slice(&mac_key).expect("16-byte key");
     mac.update(&p.mac_input);
     let full = mac.finalize().into_bytes();
-    let truncated: Vec<u8> = full.iter().skip(1).step_by(2).copied().collect();
+    // The truncated MAC is the odd-indexed bytes (AN12196: S14, S12, … S0 of the MAC).
+    let truncated: Vec<u8> = (1..16).step_by(2).map(|i| full[i]).collect();
     if !bool::from(truncated.ct_eq(&p.cmac)) {
         return Err(SunError::Forged);
     }
