@@ -3,6 +3,8 @@
 
 #[path = "support/drawings.rs"]
 mod drawings;
+#[path = "support/fill.rs"]
+mod fill;
 
 use orfevre_engrave::image::{self, Bitmap, Kind};
 use orfevre_engrave::{order, output, toolpath, Layer, Mode, Shape, Zone};
@@ -16,24 +18,8 @@ fn bitmap(png: &[u8]) -> Bitmap {
 fn raster(shapes: &[Shape], b: &Bitmap, zone: Zone) -> Vec<bool> {
     let s = (zone.width() / b.w as f64).min(zone.height() / b.h as f64);
     let (ox, oy) = ((zone.width() - b.w as f64 * s) / 2.0, (zone.height() - b.h as f64 * s) / 2.0);
-    let mut pm = tiny_skia::Pixmap::new(b.w as u32, b.h as u32).unwrap();
-    let mut pb = tiny_skia::PathBuilder::new();
-    for sh in shapes {
-        for (i, p) in sh.points.iter().enumerate() {
-            let (x, y) = (((p.x - ox) / s) as f32, (b.h as f64 - (p.y - oy) / s) as f32);
-            if i == 0 {
-                pb.move_to(x, y)
-            } else {
-                pb.line_to(x, y)
-            }
-        }
-        pb.close();
-    }
-    let mut paint = tiny_skia::Paint::default();
-    paint.set_color_rgba8(0, 0, 0, 255);
-    paint.anti_alias = false;
-    pm.fill_path(&pb.finish().unwrap(), &paint, tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
-    pm.pixels().iter().map(|p| p.alpha() > 127).collect()
+    let h = b.h as f64;
+    fill::fill(shapes, b.w as u32, b.h as u32, |p| (((p.x - ox) / s) as f32, (h - (p.y - oy) / s) as f32), false)
 }
 
 fn iou(a: &[bool], b: &[bool]) -> f64 {

@@ -4,6 +4,9 @@
 //! in three fonts); ordering cuts travel. Fonts and Python checkers missing: a loud skip, a
 //! failure under ORFEVRE_TEST_STRICT=1.
 
+#[path = "support/fill.rs"]
+mod fill;
+
 use orfevre_engrave::order::{self, TwoOpt};
 use orfevre_engrave::toolpath::{self, Hatch, Toolpath};
 use orfevre_engrave::{output, text, EngraveError, Font, Layer, Mode, Shape, TextSpec, Zone};
@@ -85,24 +88,7 @@ fn mask(pm: &tiny_skia::Pixmap) -> Vec<bool> {
 
 fn glyph_mask(shapes: &[Shape], zone: Zone, ppm: f64) -> Vec<bool> {
     let (w, h) = ((zone.width() * ppm).ceil() as u32, (zone.height() * ppm).ceil() as u32);
-    let mut pm = tiny_skia::Pixmap::new(w, h).unwrap();
-    let mut pb = tiny_skia::PathBuilder::new();
-    for s in shapes {
-        for (i, p) in s.points.iter().enumerate() {
-            let (x, y) = ((p.x * ppm) as f32, ((zone.height() - p.y) * ppm) as f32);
-            if i == 0 {
-                pb.move_to(x, y)
-            } else {
-                pb.line_to(x, y)
-            }
-        }
-        pb.close();
-    }
-    let mut paint = tiny_skia::Paint::default();
-    paint.set_color_rgba8(0, 0, 0, 255);
-    paint.anti_alias = true;
-    pm.fill_path(&pb.finish().unwrap(), &paint, tiny_skia::FillRule::Winding, tiny_skia::Transform::identity(), None);
-    mask(&pm)
+    fill::fill(shapes, w, h, |p| ((p.x * ppm) as f32, ((zone.height() - p.y) * ppm) as f32), true)
 }
 
 fn iou(a: &[bool], b: &[bool]) -> f64 {
