@@ -88,6 +88,12 @@ pub fn hash_data(document: &Value, proof_options: &Value) -> Vec<u8> {
 /// Signs `document` (an object without a proof): adds the proof with `created` (an XML date-time)
 /// and the did:key verification method.
 pub fn issue(document: &Value, keys: &Keys, created: &str) -> Result<Value> {
+    issue_as(document, keys, created, &keys.did_key_method())
+}
+
+/// Signs `document` naming another verification method for the same key: the brand's did:web
+/// method (`did:web:brand.example#key-1`), which verifiers resolve to [`did_web_document`].
+pub fn issue_as(document: &Value, keys: &Keys, created: &str, method: &str) -> Result<Value> {
     let Value::Object(doc) = document else { return Err(invalid("the credential", "a JSON object", "another value")) };
     if doc.contains_key("proof") {
         return Err(invalid("the credential", "unsigned (no proof yet)", "a proof"));
@@ -96,7 +102,7 @@ pub fn issue(document: &Value, keys: &Keys, created: &str) -> Result<Value> {
         "type": "DataIntegrityProof",
         "cryptosuite": "eddsa-jcs-2022",
         "created": created,
-        "verificationMethod": keys.did_key_method(),
+        "verificationMethod": method,
         "proofPurpose": "assertionMethod",
     });
     if let Some(ctx) = doc.get("@context") {
@@ -120,6 +126,57 @@ pub enum VerifyError {
 
 /// Verifies an eddsa-jcs-2022 credential offline (did:key), returning the verification method.
 pub fn verify(signed: &Value) -> std::result::Result<String, VerifyError> {
+    verify_with(signed, None)
+}
+
+/// The did:web identifier of a host (and port): `did:web:brand.example`, `did:web:localhost%3A8080`.
+pub fn did_web(host: &str) -> String {
+    format!("did:web:{}", host.trim_end_matches('/').replace(':', "%3A").replace('/', ":"))
+}
+
+/// The DID document a brand publishes at `https://HOST/.well-known/did.json` for its did:web:
+/// one Ed25519 `Multikey` (`#key-1`) for assertions, and the did:key of the same key.
+pub fn did_web_document(did: &str, keys: &Keys) -> Value {
+    let method = format!("{did}#key-1");
+    json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "alsoKnownAs": [format!("did:key:{}", keys.public_multibase())],
+        "verificationMethod": [{
+            "id": method,
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": keys.public_multibase(),
+        }],
+        "assertionMethod": [method],
+    })
+}
+
+/// The public key a did:web verification method names in its DID document (already fetched by
+/// the caller: this crate does no I/O). The method must be listed for assertions.
+pub fn did_web_public(method: &str, document: &Value) -> Result<VerifyingKey> {
+    let did = method.split('#').next().unwrap_or(method);
+    if !method.starts_with("did:web:") || document.get("id").and_then(Value::as_str) != Some(did) {
+        return Err(invalid("the verification method", "a did:web method of the DID document given", method));
+    }
+    let listed = document["assertionMethod"].as_array().is_some_and(|a| a.iter().any(|m| m.as_str() == Some(method)));
+    let vm =
+        document["verificationMethod"].as_array().and_then(|a| a.iter().find(|m| m["id"].as_str() == Some(method)));
+    let key = vm.and_then(|m| m["publicKeyMultibase"].as_str()).and_then(|k| multibase(k, &PUB));
+    match (listed, key) {
+        (true, Some(b)) => VerifyingKey::from_bytes(&b)
+            .map_err(|_| invalid("the verification method", "a valid Ed25519 public key", method)),
+        _ => Err(invalid(
+            "the verification method",
+            "an Ed25519 Multikey listed for assertions in the DID document",
+            method,
+        )),
+    }
+}
+
+/// Verifies a credential signed by a did:key method, or by a did:web method whose DID document
+/// is given; returns the verification method.
+pub fn verify_with(signed: &Value, did_document: Option<&Value>) -> std::result::Result<String, VerifyError> {
     let bad = |m: &str| VerifyError::Malformed(m.to_string());
     let Value::Object(all) = signed else { return Err(bad("a credential is a JSON object")) };
     let mut doc: Map<String, Value> = all.clone();
@@ -149,7 +206,11 @@ pub fn verify(signed: &Value) -> std::result::Result<String, VerifyError> {
         .and_then(Value::as_str)
         .ok_or_else(|| bad("the proof has no verificationMethod"))?
         .to_string();
-    let key = did_key_public(&method).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let key = match did_document {
+        Some(d) if method.starts_with("did:web:") => did_web_public(&method, d),
+        _ => did_key_public(&method),
+    }
+    .map_err(|e| VerifyError::Malformed(e.to_string()))?;
     let data = hash_data(&Value::Object(doc), &Value::Object(proof));
     key.verify(&data, &Signature::from_bytes(&sig)).map_err(|_| VerifyError::BadSignature(method.clone()))?;
     Ok(method)
@@ -223,5 +284,26 @@ mod tests {
         web["proof"]["verificationMethod"] = json!("did:web:lumen.example#key-1");
         assert!(verify(&web).unwrap_err().to_string().contains("did:web needs its DID document"));
         assert!(issue(&signed, &keys, "2026-11-24T00:00:00Z").is_err(), "a signed credential is not signed again");
+    }
+
+    #[test]
+    fn a_did_web_proof_verifies_against_the_brands_document_only() {
+        let keys = Keys::generate();
+        let did = did_web("lumen.example:8443");
+        assert_eq!(did, "did:web:lumen.example%3A8443");
+        let doc = did_web_document(&did, &keys);
+        let cred = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+            "issuer": did, "credentialSubject": {"serial": "S1"}});
+        let signed = issue_as(&cred, &keys, "2026-11-24T00:00:00Z", &format!("{did}#key-1")).unwrap();
+        assert_eq!(verify_with(&signed, Some(&doc)).unwrap(), format!("{did}#key-1"));
+        // Offline, a did:web proof cannot be checked: it says so rather than guessing.
+        assert!(matches!(verify(&signed), Err(VerifyError::Malformed(m)) if m.contains("did:web")));
+        // Another brand's document with the same DID but another key: the signature fails.
+        let other = did_web_document(&did, &Keys::generate());
+        assert!(matches!(verify_with(&signed, Some(&other)), Err(VerifyError::BadSignature(_))));
+        // A document that does not list the key for assertions is refused.
+        let mut unlisted = doc.clone();
+        unlisted["assertionMethod"] = json!([]);
+        assert!(matches!(verify_with(&signed, Some(&unlisted)), Err(VerifyError::Malformed(_))));
     }
 }

@@ -7,6 +7,7 @@ pub mod credential;
 pub mod identity;
 pub mod ndef;
 pub mod qr;
+pub mod status;
 pub mod sun;
 
 /// Input the twin cannot work with: what, the rule, and what was given.
