@@ -65,6 +65,17 @@ pub struct ServeArgs {
     /// HMAC key for quotes [default: generated once and kept in the database].
     #[arg(long, env = "ORFEVRE_QUOTE_SECRET", hide_env_values = true)]
     pub quote_secret: Option<String>,
+    /// Directory of the memory vaults' media [default: DATA/media]; servers sharing one
+    /// PostgreSQL share it too.
+    #[arg(long, env = "ORFEVRE_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// AES master key of the NFC tags, 32 hex digits [default: generated once and kept in the database].
+    #[arg(long, env = "ORFEVRE_NFC_MASTER_KEY", hide_env_values = true)]
+    pub nfc_master_key: Option<String>,
+    /// Sign certificates as did:web:HOST of the public URL (published at /.well-known/did.json)
+    /// rather than did:key.
+    #[arg(long, env = "ORFEVRE_DID_WEB")]
+    pub did_web: bool,
 }
 
 /// The config file: the same settings as the flags.
@@ -83,6 +94,9 @@ struct FileConfig {
     webhook_retry_base_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
     quote_secret: Option<String>,
+    media_dir: Option<PathBuf>,
+    nfc_master_key: Option<String>,
+    did_web: Option<bool>,
 }
 
 fn read_file(p: Option<&Path>) -> Result<FileConfig> {
@@ -143,6 +157,9 @@ pub fn serve(a: ServeArgs) -> Result<u8> {
         webhook_retry_base: a.webhook_retry_base_ms.or(f.webhook_retry_base_ms).map(ms).unwrap_or(d.webhook_retry_base),
         webhook_max_attempts: a.webhook_max_attempts.or(f.webhook_max_attempts).unwrap_or(d.webhook_max_attempts),
         quote_secret: a.quote_secret.or(f.quote_secret),
+        media_dir: a.media_dir.or(f.media_dir),
+        nfc_master_key: a.nfc_master_key.or(f.nfc_master_key),
+        did_web: a.did_web || f.did_web.unwrap_or(false),
     };
     runtime()?.block_on(orfevre_server::serve(config))?;
     Ok(0)

@@ -352,6 +352,18 @@ fn authorization_matrix(db: &Db) {
     let order = order["id"].as_str().unwrap().to_string();
     let design = String::from_utf8(example("valid-locket.json")).unwrap();
     let hash = order_design_hash(&s, &anon, &design);
+    // A made piece of another order of `shopper@t.test`, with an NFC tag.
+    let workshop = login(&s, "atelier@t.test");
+    let made_order = order_in_production(&s, &shopper, &admin, &workshop, "valid-locket.json");
+    let (st, piece) = send_json(
+        &workshop,
+        "POST",
+        format!("{}/api/v1/orders/{made_order}/pieces", s.url),
+        &json!({"tag_uid": "04000000000001"}),
+    );
+    assert_eq!(st, 201, "{piece}");
+    let serial = piece["serial"].as_str().unwrap().to_string();
+    let p = format!("/api/v1/pieces/{serial}");
 
     type Who = &'static str;
     let who: [Who; 8] =
@@ -455,6 +467,61 @@ fn authorization_matrix(db: &Db) {
         ),
         ("GET", format!("/api/v1/webhooks/{hook}/deliveries"), None, [401, 403, 403, 200, 403, 403, 403, 403]),
         ("DELETE", "/api/v1/webhooks/whe_none".into(), None, [401, 403, 403, 404, 403, 403, 403, 403]),
+        // Pieces: the public part for all, the private side for the owner (`shopper`) and staff,
+        // the vault for the owner only (a tap viewer is walked in tests/twin.rs).
+        (
+            "POST",
+            format!("/api/v1/orders/{made_order}/pieces"),
+            Some(json!({"tag_uid": "zz"}).to_string()),
+            [401, 403, 403, 422, 403, 422, 403, 403],
+        ),
+        ("GET", format!("/api/v1/orders/{made_order}/pieces"), None, [401, 200, 404, 200, 403, 200, 403, 404]),
+        ("GET", p.clone(), None, [200; 8]),
+        ("GET", format!("{p}/certificate.json"), None, [200; 8]),
+        ("GET", format!("{p}/qr.svg"), None, [200; 8]),
+        (
+            "POST",
+            format!("{p}/events"),
+            Some(json!({"kind": "polished"}).to_string()),
+            [401, 403, 403, 422, 403, 422, 403, 403],
+        ),
+        (
+            "POST",
+            format!("{p}/revoke"),
+            Some(json!({"reason": ""}).to_string()),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        ("POST", format!("{p}/tags"), Some(json!({"uid": "x"}).to_string()), [401, 403, 403, 422, 403, 422, 403, 403]),
+        ("POST", format!("{p}/tags/04000000000009/revoke"), None, [401, 404, 403, 404, 403, 404, 403, 403]),
+        (
+            "PUT",
+            format!("{p}/sharing"),
+            Some(json!({"tap_access": false, "pin": "x"}).to_string()),
+            [401, 422, 403, 403, 403, 403, 403, 403],
+        ),
+        ("POST", format!("{p}/unlock"), Some(json!({"pin": "1234"}).to_string()), [403; 8]),
+        // A JSON body is no media type a vault takes: the owner gets 415, the others no further.
+        ("POST", format!("{p}/vault"), Some("{}".into()), [401, 415, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("{p}/vault.zip"), None, [401, 200, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("{p}/vault/vlt_none"), None, [401, 404, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("{p}/vault/vlt_none/thumb"), None, [401, 404, 403, 403, 403, 403, 403, 403]),
+        ("DELETE", format!("{p}/vault/vlt_none"), None, [401, 404, 403, 403, 403, 403, 403, 403]),
+        (
+            "POST",
+            format!("{p}/gift"),
+            Some(json!({"vault": "keep"}).to_string()),
+            [401, 422, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/claims".into(),
+            Some(json!({"code": "x"}).to_string()),
+            [401, 422, 422, 422, 422, 422, 422, 403],
+        ),
+        ("GET", "/api/v1/me/pieces".into(), None, [401, 200, 200, 200, 200, 200, 200, 401]),
+        ("GET", "/api/v1/status/0".into(), None, [200; 8]),
+        ("GET", "/.well-known/did.json".into(), None, [200; 8]),
+        ("GET", "/t".into(), None, [400; 8]),
         ("GET", "/api/v1/openapi.json".into(), None, [200; 8]),
         ("GET", "/healthz".into(), None, [200; 8]),
         ("GET", "/readyz".into(), None, [200; 8]),

@@ -14,8 +14,10 @@ pub mod api;
 pub mod auth;
 pub mod catalogs;
 pub mod engraving;
+pub mod media;
 pub mod model;
 pub mod openapi;
+pub mod pieces;
 pub mod problem;
 pub mod quote;
 pub mod views;
@@ -59,6 +61,14 @@ pub struct Config {
     pub webhook_max_attempts: u32,
     /// HMAC key for quotes; generated once and kept in the database when absent.
     pub quote_secret: Option<String>,
+    /// Where the memory vaults' media live; `DATA/media` when absent. Servers sharing one
+    /// PostgreSQL must share this directory too.
+    pub media_dir: Option<PathBuf>,
+    /// The NFC tags' AES master key (32 hex digits); generated once and kept in the database
+    /// when absent.
+    pub nfc_master_key: Option<String>,
+    /// Sign certificates with the brand's did:web (its public URL's host) instead of did:key.
+    pub did_web: bool,
 }
 
 impl Default for Config {
@@ -77,6 +87,9 @@ impl Default for Config {
             webhook_retry_base: Duration::from_secs(5),
             webhook_max_attempts: 10,
             quote_secret: None,
+            media_dir: None,
+            nfc_master_key: None,
+            did_web: false,
         }
     }
 }
@@ -95,6 +108,8 @@ pub struct AppState {
     pub quote_key: Vec<u8>,
     pub metrics: Option<PrometheusHandle>,
     pub fonts: engraving::Fonts,
+    pub media: media::Media,
+    pub twin: pieces::TwinKeys,
 }
 
 /// Opens storage, loads the catalogs and builds the state a router serves.
@@ -119,13 +134,26 @@ pub async fn state(config: Config, public_url: String) -> anyhow::Result<Arc<App
         )
         .ok()
         .and_then(|b| b.install_recorder().ok());
-    Ok(Arc::new(AppState { store, catalogs, config, public_url, quote_key, metrics, fonts: Default::default() }))
+    let media = media::Media::local(&config.media_dir.clone().unwrap_or_else(|| config.data_dir.join("media")))?;
+    let twin = pieces::TwinKeys::load(&store, config.nfc_master_key.as_deref()).await?;
+    Ok(Arc::new(AppState {
+        store,
+        catalogs,
+        config,
+        public_url,
+        quote_key,
+        metrics,
+        fonts: Default::default(),
+        media,
+        twin,
+    }))
 }
 
 /// The whole HTTP surface.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes())
+        .merge(pieces::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics_text))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations (utoipa).
 
-use crate::api;
 use crate::problem::{FieldError, Problem};
+use crate::{api, pieces};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -19,6 +19,11 @@ use utoipa::OpenApi;
         api::register, api::login, api::whoami, api::logout, api::my_designs, api::create_staff,
         api::create_token, api::revoke_token,
         api::create_webhook, api::list_webhooks, api::delete_webhook, api::list_deliveries,
+        pieces::make_piece, pieces::order_pieces, pieces::get_piece, pieces::certificate, pieces::qr_svg,
+        pieces::add_event, pieces::revoke_piece, pieces::add_tag, pieces::revoke_tag, pieces::set_sharing,
+        pieces::unlock, pieces::upload, pieces::export, pieces::vault_media, pieces::vault_thumb,
+        pieces::delete_item, pieces::gift, pieces::claim, pieces::my_pieces, pieces::status_list,
+        pieces::did_document, pieces::tap,
     ),
     components(schemas(Problem, FieldError)),
     tags(
@@ -27,6 +32,7 @@ use utoipa::OpenApi;
         (name = "orders", description = "Signed quotes and orders"),
         (name = "accounts", description = "Shoppers, staff, sessions, API tokens"),
         (name = "webhooks", description = "Outgoing, signed webhooks"),
+        (name = "pieces", description = "Made pieces: certificates, NFC taps, the memory vault, gifts"),
     )
 )]
 pub struct ApiDoc;

@@ -103,6 +103,17 @@ pub fn verify_url(url: &str, meta_key: &Key, file_key: &Key) -> std::result::Res
 }
 
 pub fn verify(p: &SunParams, meta_key: &Key, file_key: &Key) -> std::result::Result<Tap, SunError> {
+    verify_keyed(p, meta_key, |_| Ok(*file_key))
+}
+
+/// Verifies a tap whose file-read key depends on the tag: `file_key` gets the UID read from the
+/// PICC data (decrypted with the brand-wide meta-read key) and answers that tag's own key (a
+/// diversified key, say), or an error for a tag the caller does not know.
+pub fn verify_keyed(
+    p: &SunParams,
+    meta_key: &Key,
+    file_key: impl FnOnce(&[u8; 7]) -> std::result::Result<Key, SunError>,
+) -> std::result::Result<Tap, SunError> {
     // PICC data: one AES block, CBC with a zero IV, i.e. a plain block decryption.
     let mut block = aes::Block::clone_from_slice(&p.picc);
     Aes128::new(meta_key.into()).decrypt_block(&mut block);
@@ -115,7 +126,8 @@ pub fn verify(p: &SunParams, meta_key: &Key, file_key: &Key) -> std::result::Res
     let uid: [u8; 7] = block[1..8].try_into().expect("7 bytes");
     let ctr: [u8; 3] = block[8..11].try_into().expect("3 bytes");
     let counter = u32::from_le_bytes([ctr[0], ctr[1], ctr[2], 0]);
-    let (mac_key, enc_key) = session_keys(file_key, &uid, &ctr);
+    let file_key = file_key(&uid)?;
+    let (mac_key, enc_key) = session_keys(&file_key, &uid, &ctr);
     let mut mac = <Cmac<Aes128> as Mac>::new_from_slice(&mac_key).expect("16-byte key");
     mac.update(&p.mac_input);
     let full = mac.finalize().into_bytes();

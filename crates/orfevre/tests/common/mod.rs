@@ -206,3 +206,32 @@ macro_rules! both {
         }
     };
 }
+
+/// A signed-in write with the session's CSRF token.
+pub fn send_json(who: &Session, method: &str, url: String, body: &Value) -> (u16, Value) {
+    json(who.client.request(method.parse().unwrap(), url).header("x-csrf-token", &who.csrf).json(body).send().unwrap())
+}
+
+/// An order of `design` by `buyer`, paid (admin) and in production (workshop): ready for its
+/// pieces to be recorded. Returns the order id.
+pub fn order_in_production(s: &Server, buyer: &Session, admin: &Session, workshop: &Session, design: &str) -> String {
+    let (_, q) = quote_for(s, &client(), &example(design));
+    let (st, order) = json(
+        buyer
+            .client
+            .post(format!("{}/api/v1/orders", s.url))
+            .header("x-csrf-token", &buyer.csrf)
+            .header("idempotency-key", format!("prod-{}", &q[q.len() - 16..]))
+            .json(&serde_json::json!({"quote": q}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(st, 201, "{order}");
+    let id = order["id"].as_str().unwrap().to_string();
+    for (who, to) in [(admin, "placed"), (workshop, "in_production")] {
+        let (st, o) =
+            send_json(who, "POST", format!("{}/api/v1/orders/{id}/status", s.url), &serde_json::json!({"status": to}));
+        assert_eq!(st, 200, "{to}: {o}");
+    }
+    id
+}

@@ -1,0 +1,387 @@
+//! The memory vault's media: kept through `object_store` (a local directory by default), checked
+//! by their first bytes, photos cleaned of their location and given a thumbnail, and served with
+//! HTTP range requests (a phone's video player asks for ranges and seeks with them).
+
+use crate::problem::{ApiResult, Problem};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use img_parts::ImageEXIF;
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use std::sync::Arc;
+
+/// What a vault holds, with its limits. The limits are the product's, stated once here and in
+/// the API document, and tested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Photo,
+    Video,
+    Voice,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Photo => "photo",
+            Kind::Video => "video",
+            Kind::Voice => "voice",
+        }
+    }
+    /// Largest upload of this kind, in bytes.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            Kind::Photo => PHOTO_MAX_BYTES,
+            Kind::Video => VIDEO_MAX_BYTES,
+            Kind::Voice => VOICE_MAX_BYTES,
+        }
+    }
+    /// How many items of this kind one vault holds.
+    pub fn max_items(self) -> i64 {
+        match self {
+            Kind::Photo => 50,
+            Kind::Video => 1,
+            Kind::Voice => 20,
+        }
+    }
+}
+
+pub const PHOTO_MAX_BYTES: u64 = 20 << 20;
+pub const VIDEO_MAX_BYTES: u64 = 200 << 20;
+pub const VOICE_MAX_BYTES: u64 = 20 << 20;
+/// Largest photo, in pixels (a 48 MP phone sensor is 8064 × 6048).
+pub const PHOTO_MAX_PIXELS: u64 = 50_000_000;
+/// The longer side of a thumbnail, in pixels.
+pub const THUMB_SIDE: u32 = 480;
+
+/// The media types a vault takes, with their kind and the first bytes that prove them.
+const TYPES: &[(&str, Kind)] = &[
+    ("image/jpeg", Kind::Photo),
+    ("image/png", Kind::Photo),
+    ("video/mp4", Kind::Video),
+    ("video/quicktime", Kind::Video),
+    ("video/webm", Kind::Video),
+    ("audio/webm", Kind::Voice),
+    ("audio/ogg", Kind::Voice),
+    ("audio/mp4", Kind::Voice),
+    ("audio/mpeg", Kind::Voice),
+    ("audio/wav", Kind::Voice),
+];
+
+/// The accepted media types, for messages and the API document.
+pub fn accepted() -> String {
+    TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ")
+}
+
+/// The kind of a declared media type (parameters such as `;codecs=opus` are ignored).
+pub fn kind_of(content_type: &str) -> Option<(&'static str, Kind)> {
+    let base = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let base = if base == "audio/x-m4a" { "audio/mp4".to_string() } else { base };
+    TYPES.iter().find(|(t, _)| *t == base).map(|(t, k)| (*t, *k))
+}
+
+/// Whether the first bytes of a file are those of `mime`.
+pub fn sniff(mime: &str, head: &[u8]) -> bool {
+    let at = |i: usize, sig: &[u8]| head.len() >= i + sig.len() && &head[i..i + sig.len()] == sig;
+    match mime {
+        "image/jpeg" => at(0, &[0xff, 0xd8, 0xff]),
+        "image/png" => at(0, b"\x89PNG\r\n\x1a\n"),
+        "video/webm" | "audio/webm" => at(0, &[0x1a, 0x45, 0xdf, 0xa3]),
+        "video/mp4" | "video/quicktime" | "audio/mp4" => at(4, b"ftyp") || at(4, b"moov") || at(4, b"wide"),
+        "audio/ogg" => at(0, b"OggS"),
+        "audio/mpeg" => at(0, b"ID3") || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0),
+        "audio/wav" => at(0, b"RIFF") && at(8, b"WAVE"),
+        _ => false,
+    }
+}
+
+/// A cleaned photo: the stored bytes, a JPEG thumbnail and the size in pixels.
+pub struct Photo {
+    pub bytes: Bytes,
+    pub thumb: Bytes,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Why a photo is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("the photo is {width} × {height} pixels; at most {max} pixels are taken")]
+    TooManyPixels { width: u32, height: u32, max: u64 },
+    #[error("the photo cannot be read: {0}")]
+    Unreadable(String),
+}
+
+/// Removes what a photo says beyond its pixels — EXIF (the GPS position, the camera's serial),
+/// XMP, comments, other application segments — keeping only its orientation (written back as a
+/// one-tag EXIF block) and its colour profile; checks the pixel count before decoding; makes the
+/// thumbnail, turned upright.
+pub fn clean_photo(mime: &str, raw: Bytes) -> Result<Photo, PhotoError> {
+    let unreadable = |e: &dyn std::fmt::Display| PhotoError::Unreadable(e.to_string());
+    let (cleaned, orientation) = match mime {
+        "image/jpeg" => {
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(raw).map_err(|e| unreadable(&e))?;
+            let orientation =
+                jpeg.exif().and_then(|e| image::metadata::Orientation::from_exif_chunk(&e)).map(|o| o.to_exif());
+            // APP0 (JFIF), APP2 ICC profiles and APP14 (Adobe colour transform) say how to show
+            // the pixels; every other application segment and comment goes.
+            jpeg.segments_mut().retain(|s| {
+                let m = s.marker();
+                let app = (0xe0..=0xef).contains(&m) || m == 0xfe;
+                !app || m == 0xe0 || m == 0xee || (m == 0xe2 && s.contents().starts_with(b"ICC_PROFILE\0"))
+            });
+            if let Some(o) = orientation.filter(|o| *o != 1) {
+                jpeg.set_exif(Some(orientation_exif(o)));
+            }
+            (jpeg.encoder().bytes(), orientation)
+        }
+        "image/png" => {
+            let mut png = img_parts::png::Png::from_bytes(raw).map_err(|e| unreadable(&e))?;
+            for chunk in [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"] {
+                png.remove_chunks_by_type(chunk);
+            }
+            (png.encoder().bytes(), None)
+        }
+        other => return Err(PhotoError::Unreadable(format!("{other} is not a photo type"))),
+    };
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(&cleaned[..]))
+            .with_guessed_format()
+            .map_err(|e| PhotoError::Unreadable(e.to_string()))
+    };
+    let (width, height) = reader()?.into_dimensions().map_err(|e| unreadable(&e))?;
+    if u64::from(width) * u64::from(height) > PHOTO_MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels { width, height, max: PHOTO_MAX_PIXELS });
+    }
+    let mut r = reader()?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(PHOTO_MAX_PIXELS * 4 + (64 << 20));
+    r.limits(limits);
+    let mut img = r.decode().map_err(|e| unreadable(&e))?;
+    if let Some(o) = orientation.and_then(image::metadata::Orientation::from_exif) {
+        img.apply_orientation(o);
+    }
+    // Smaller photos are their own thumbnail (`thumbnail` would enlarge them).
+    let thumb = if img.width().max(img.height()) > THUMB_SIDE { img.thumbnail(THUMB_SIDE, THUMB_SIDE) } else { img };
+    let thumb = thumb.to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&thumb)
+        .map_err(|e| unreadable(&e))?;
+    Ok(Photo { bytes: cleaned, thumb: Bytes::from(out), width, height })
+}
+
+/// A TIFF block holding one tag, Orientation (0x0112), big-endian: what is left of a photo's EXIF.
+fn orientation_exif(o: u8) -> Bytes {
+    let mut b = Vec::with_capacity(26);
+    b.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // header, first IFD at 8
+    b.extend_from_slice(&[0, 1]); // one entry
+    b.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0]); // SHORT × 1, value o
+    b.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+    Bytes::from(b)
+}
+
+/// Where the vault's media live.
+#[derive(Clone, Debug)]
+pub struct Media {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Media {
+    /// Media in a local directory (created if needed).
+    pub fn local(dir: &std::path::Path) -> anyhow::Result<Media> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Media { store: Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?) })
+    }
+
+    pub async fn put(&self, key: &str, bytes: Bytes) -> object_store::Result<()> {
+        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map(|_| ())
+    }
+
+    /// Streams `body` into `key` after `head` (bytes already read); refuses more than `limit`
+    /// bytes in all, leaving nothing behind. Returns the size.
+    pub async fn put_stream(
+        &self,
+        key: &str,
+        head: Bytes,
+        mut stream: axum::body::BodyDataStream,
+        limit: u64,
+    ) -> ApiResult<u64> {
+        let path = ObjectPath::from(key);
+        let upload = self.store.put_multipart(&path).await.map_err(Problem::internal)?;
+        let mut w = WriteMultipart::new(upload);
+        let mut n = head.len() as u64;
+        w.put(head);
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = w.abort().await;
+                    return Err(Problem::bad_request("body", format!("the upload broke off: {e}")));
+                }
+            };
+            n += chunk.len() as u64;
+            if n > limit {
+                let _ = w.abort().await;
+                return Err(crate::problem::too_large(limit as usize));
+            }
+            w.wait_for_capacity(4).await.map_err(Problem::internal)?;
+            w.put(chunk);
+        }
+        w.finish().await.map_err(Problem::internal)?;
+        Ok(n)
+    }
+
+    pub async fn get(&self, key: &str) -> object_store::Result<Bytes> {
+        self.store.get(&ObjectPath::from(key)).await?.bytes().await
+    }
+
+    pub async fn delete(&self, key: &str) {
+        if let Err(e) = self.store.delete(&ObjectPath::from(key)).await {
+            tracing::warn!(key, error = %e, "cannot delete a media object");
+        }
+    }
+
+    /// Serves an object: the whole of it, or the one range asked for (206 with Content-Range;
+    /// 416 for a range outside it). Several ranges at once get the whole object, as RFC 9110
+    /// allows.
+    pub async fn serve(&self, key: &str, mime: &str, size: u64, headers: &HeaderMap, etag: &str) -> Response {
+        let path = ObjectPath::from(key);
+        let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+        let fresh = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
+        let wanted = match range
+            .filter(|_| fresh)
+            .map(|r| http_range_header::parse_range_header(r).and_then(|p| p.validate(size)))
+        {
+            None => None,
+            Some(Ok(rs)) if rs.len() == 1 => Some(rs[0].clone()),
+            Some(Ok(_)) => None,
+            Some(Err(_)) => {
+                let mut r = Problem::new(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "range",
+                    "Range not satisfiable",
+                    format!("the range {:?} is outside this {size}-byte file", range.unwrap_or_default()),
+                )
+                .at("header:range", "outside the file")
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return r;
+            }
+        };
+        let opts = GetOptions {
+            range: wanted.as_ref().map(|r| GetRange::Bounded(*r.start()..*r.end() + 1)),
+            ..Default::default()
+        };
+        let got = match self.store.get_opts(&path, opts).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Problem::not_found("this item's media are gone").into_response()
+            }
+            Err(e) => return Problem::internal(e).into_response(),
+        };
+        let stream = got.into_stream();
+        let mut r = Response::new(Body::from_stream(stream));
+        let h = r.headers_mut();
+        let set = |h: &mut HeaderMap, k: header::HeaderName, v: String| {
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                h.insert(k, v);
+            }
+        };
+        set(h, header::CONTENT_TYPE, mime.to_string());
+        set(h, header::ACCEPT_RANGES, "bytes".into());
+        set(h, header::ETAG, etag.to_string());
+        set(h, header::CACHE_CONTROL, "private, max-age=3600".into());
+        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        match wanted {
+            Some(rg) => {
+                *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+                set(r.headers_mut(), header::CONTENT_RANGE, format!("bytes {}-{}/{size}", rg.start(), rg.end()));
+                set(r.headers_mut(), header::CONTENT_LENGTH, (rg.end() - rg.start() + 1).to_string());
+            }
+            None => set(r.headers_mut(), header::CONTENT_LENGTH, size.to_string()),
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_known_by_their_base_and_proven_by_their_first_bytes() {
+        assert_eq!(kind_of("audio/webm;codecs=opus"), Some(("audio/webm", Kind::Voice)));
+        assert_eq!(kind_of("Video/MP4"), Some(("video/mp4", Kind::Video)));
+        assert_eq!(kind_of("image/gif"), None);
+        assert!(sniff("image/jpeg", &[0xff, 0xd8, 0xff, 0xe0]));
+        assert!(!sniff("image/jpeg", b"\x89PNG\r\n\x1a\n"));
+        assert!(sniff("video/mp4", b"\0\0\0\x20ftypisom"));
+        assert!(sniff("audio/wav", b"RIFF\0\0\0\0WAVEfmt "));
+        assert!(!sniff("video/webm", b"<html>"));
+    }
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 80, 160]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_photo_keeps_its_orientation_and_loses_the_rest() {
+        let mut j = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(jpeg(64, 32))).unwrap();
+        // EXIF with orientation 6 (turned a quarter) and an XMP packet and a comment.
+        j.set_exif(Some(orientation_exif(6)));
+        j.segments_mut().insert(
+            2,
+            img_parts::jpeg::JpegSegment::new_with_contents(
+                0xe1,
+                Bytes::from_static(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>"),
+            ),
+        );
+        j.segments_mut()
+            .insert(2, img_parts::jpeg::JpegSegment::new_with_contents(0xfe, Bytes::from_static(b"shot at home")));
+        let p = clean_photo("image/jpeg", j.encoder().bytes()).unwrap();
+        let back = img_parts::jpeg::Jpeg::from_bytes(p.bytes.clone()).unwrap();
+        assert_eq!(back.exif().as_deref(), Some(&orientation_exif(6)[..]));
+        assert!(back.segments().iter().all(|s| s.marker() != 0xfe && !s.contents().starts_with(b"http://ns.adobe")));
+        // The thumbnail is upright: 64 × 32 turned a quarter is 32 wide, 64 high.
+        let t = image::load_from_memory(&p.thumb).unwrap();
+        assert_eq!((t.width(), t.height()), (32, 64));
+        assert_eq!((p.width, p.height), (64, 32));
+    }
+
+    #[test]
+    fn a_photo_over_the_pixel_limit_is_refused_before_decoding() {
+        // A PNG that claims 10,000 × 10,000 pixels in its header and holds no pixel data.
+        let chunk = |kind: &[u8], data: &[u8]| {
+            let mut crc = flate2::Crc::new();
+            crc.update(kind);
+            crc.update(data);
+            let mut c = (data.len() as u32).to_be_bytes().to_vec();
+            c.extend_from_slice(kind);
+            c.extend_from_slice(data);
+            c.extend_from_slice(&crc.sum().to_be_bytes());
+            c
+        };
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&10_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&10_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(chunk(b"IHDR", &ihdr));
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &[0u8; 64]).unwrap();
+        png.extend(chunk(b"IDAT", &z.finish().unwrap()));
+        png.extend(chunk(b"IEND", &[]));
+        match clean_photo("image/png", Bytes::from(png)) {
+            Err(PhotoError::TooManyPixels { width: 10_000, height: 10_000, .. }) => {}
+            other => panic!("expected a pixel refusal, got {:?}", other.map(|p| (p.width, p.height))),
+        }
+    }
+}
