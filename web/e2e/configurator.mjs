@@ -14,7 +14,8 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   // WebGL through SwiftShader (software), for the 3D viewer.
-  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  // A fake microphone and camera for the voice messages recorded in the vault.
+  args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
 const failures = [];
@@ -136,6 +137,7 @@ await check('save-and-share', async (page, ctx) => {
 });
 
 let orderId;
+let shopperEmail;
 await check('order-to-back-office', async (page) => {
   await page.goto(`${url}/b/moments-bracelet`);
   await page.locator('output[data-testid=total]').waitFor();
@@ -143,7 +145,8 @@ await check('order-to-back-office', async (page) => {
   await settled(page);
   await page.getByRole('button', { name: 'Add to cart' }).click();
   await page.locator('#order form.auth').waitFor();
-  await page.getByLabel('Email').fill(`shopper-${Date.now()}@example.com`);
+  shopperEmail = `shopper-${Date.now()}@example.com`;
+  await page.getByLabel('Email').fill(shopperEmail);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.locator('#order p', { hasText: '@example.com' }).waitFor();
@@ -164,6 +167,76 @@ await check('order-to-back-office', async (page) => {
   await p2.locator(`tr[data-order="${orderId}"]`).getByRole('button', { name: 'Start production' }).click();
   await p2.locator(`tr[data-order="${orderId}"] td[data-status="in_production"]`).waitFor();
   await staff.close();
+});
+
+await check('piece-vault', async (page) => {
+  assert(orderId && shopperEmail, 'the order of the previous check is in production');
+  // The workshop (here the admin) records the made piece from the back office.
+  const staff = await browser.newContext();
+  const p2 = await staff.newPage();
+  await p2.goto(`${url}/admin`);
+  await p2.getByLabel('Email').fill(adminEmail);
+  await p2.getByLabel('Password').fill(password);
+  await p2.getByRole('button', { name: 'Sign in' }).click();
+  await p2.locator(`tr[data-order="${orderId}"]`).getByRole('button', { name: 'Record made piece' }).click();
+  const serial = await p2.locator('[data-piece]').textContent();
+  await staff.close();
+  // The buyer finds it in her account and opens its page.
+  const partial = [];
+  page.on('response', (r) => { if (r.url().includes('/vault/') && r.status() === 206) partial.push(r.headers()['content-range']); });
+  await page.goto(`${url}/account`);
+  await page.getByLabel('Email').fill(shopperEmail);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: new RegExp(serial) }).click();
+  await page.locator('[data-serial]').waitFor();
+  assert(await page.locator('ol.story li[data-kind=made]').count() === 1, 'the story starts with the making');
+  // A video made in the browser (canvas → MediaRecorder → WebM), uploaded through the form.
+  const b64 = await page.evaluate(async () => {
+    const c = Object.assign(document.createElement('canvas'), { width: 160, height: 120 });
+    const g = c.getContext('2d');
+    let f = 0;
+    const draw = setInterval(() => { g.fillStyle = `hsl(${(f++ * 12) % 360} 70% 50%)`; g.fillRect(0, 0, 160, 120); }, 40);
+    const rec = new MediaRecorder(c.captureStream(25), { mimeType: 'video/webm' });
+    const parts = [];
+    rec.ondataavailable = (e) => parts.push(e.data);
+    const done = new Promise((r) => { rec.onstop = r; });
+    rec.start(200);
+    await new Promise((r) => setTimeout(r, 2500));
+    rec.stop();
+    await done;
+    clearInterval(draw);
+    const buf = new Uint8Array(await new Blob(parts).arrayBuffer());
+    let s = '';
+    for (const b of buf) s += String.fromCharCode(b);
+    return btoa(s);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'orfevre-vault-'));
+  const file = join(dir, 'first-dance.webm');
+  writeFileSync(file, Buffer.from(b64, 'base64'));
+  await page.locator('form.add-memory input[type=file]').setInputFiles(file);
+  await page.getByLabel('Name', { exact: true }).fill('First dance');
+  await page.locator('form.add-memory').getByRole('button', { name: 'Upload' }).click();
+  const video = page.locator('ul.vault li[data-kind=video] video');
+  await video.waitFor();
+  // It plays, fetched by ranges (206 Partial Content).
+  await video.evaluate((v) => { v.muted = true; return v.play(); });
+  await page.waitForFunction(() => document.querySelector('ul.vault video').currentTime > 0.5, null, { timeout: 20000 });
+  assert(partial.length > 0, 'the video was fetched with range requests');
+  console.log(`     video: ${partial.length} range response(s), first ${partial[0]}`);
+  // A voice message recorded with the (fake) microphone.
+  await page.getByRole('button', { name: 'Record a voice message' }).click();
+  await page.waitForTimeout(1500);
+  await page.getByRole('button', { name: 'Stop and keep' }).click();
+  await page.locator('ul.vault li[data-kind=voice] audio').waitFor();
+  // Sharing with a tap and a PIN, and a gift code.
+  await page.getByLabel(/Whoever taps/).check();
+  await page.getByLabel(/PIN for taps/).fill('2468');
+  await page.locator('form.sharing').getByRole('button').click();
+  await page.locator('#share-ok', { hasText: 'Saved' }).waitFor();
+  await page.getByRole('button', { name: 'Make a gift code' }).click();
+  const code = await page.locator('[data-code]').textContent();
+  assert(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `a gift code: ${code}`);
 });
 
 await check('back-office-catalog', async (page) => {

@@ -24,7 +24,7 @@ const en = {
   to_placed: 'Mark paid (demo)', to_in_production: 'Start production', to_shipped: 'Mark shipped',
   to_delivered: 'Mark delivered', to_cancelled: 'Cancel', search: 'Search', availableOnly: 'Available only',
   turntable: 'Turn', worn: 'On a hand', viewerUnavailable: '3D preview unavailable on this device — the price and details below are exact.',
-  viewer3d: '3D view of your ring: drag to turn it',
+  viewer3d: '3D view of your ring: drag to turn it', recordPiece: 'Record made piece',
 };
 type Key = keyof typeof en;
 const fr: Record<Key, string> = {
@@ -51,7 +51,7 @@ const fr: Record<Key, string> = {
   to_placed: 'Marquer payée (démo)', to_in_production: 'Lancer la fabrication', to_shipped: 'Marquer expédiée',
   to_delivered: 'Marquer livrée', to_cancelled: 'Annuler', search: 'Rechercher', availableOnly: 'Disponibles seulement',
   turntable: 'Tourner', worn: 'Portée', viewerUnavailable: 'Aperçu 3D indisponible sur cet appareil — le prix et les détails ci-dessous sont exacts.',
-  viewer3d: 'Vue 3D de votre bague : faites-la tourner',
+  viewer3d: 'Vue 3D de votre bague : faites-la tourner', recordPiece: 'Enregistrer la pièce fabriquée',
 };
 
 let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||
@@ -76,3 +76,39 @@ export function money(m: { amount: string; currency: string } | undefined): stri
 export function grams(g: string): string {
   return `${new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 2 }).format(Number(g))} g`;
 }
+
+// The piece page and the memory vault.
+const pieceEn = {
+  vault: 'Memories', vaultEmpty: 'No memories yet.', addMemory: 'Add a photo, a video or a voice message',
+  memoryName: 'Name', recordVoice: 'Record a voice message', stopRecording: 'Stop and keep', voice: 'Voice message',
+  pin: 'PIN from the owner', unlock: 'Open the memories', sharing: 'Sharing',
+  tapAccess: 'Whoever taps the genuine tag may see the memories (15 minutes)', newPin: 'PIN for taps (4–8 digits, optional)',
+  savedSharing: 'Saved', saveSharing: 'Save', gift: 'Give this piece', handOver: 'Hand the memories over', wipe: 'Wipe the memories at the transfer',
+  makeCode: 'Make a gift code', giftCode: 'Gift code:', until: 'valid until', export: 'Download all memories (zip)',
+  tag: 'NFC tag', lost: 'Report lost', revoked: 'This certificate has been revoked by the brand.',
+  serial: 'Serial', made: 'made', qrAlt: 'QR code of this piece', materials: 'Materials', story: 'Its story',
+  signedBy: 'Certificate signed by', certificate: 'Certificate (JSON)', print: 'Print the certificate',
+  tapReplayed: 'This link was used already: tap the tag again to see the memories.', tapRevoked: 'This tag was reported lost.',
+  myPieces: 'My pieces', claimCode: 'A gift code', claim: 'Claim the piece',
+  ev_made: 'Made in our workshop', ev_engraved: 'Engraved', ev_module_added: 'A charm was added', ev_module_removed: 'A charm was removed',
+  ev_repaired: 'Repaired', ev_resized: 'Resized', ev_transferred: 'Passed on as a gift', ev_certificate_revoked: 'Certificate revoked',
+  ev_tag_added: 'NFC tag fitted', ev_tag_revoked: 'NFC tag reported lost',
+};
+type PKey = keyof typeof pieceEn;
+const pieceFr: Record<PKey, string> = {
+  vault: 'Souvenirs', vaultEmpty: 'Pas encore de souvenirs.', addMemory: 'Ajouter une photo, une vidéo ou un message vocal',
+  memoryName: 'Nom', recordVoice: 'Enregistrer un message vocal', stopRecording: 'Arrêter et garder', voice: 'Message vocal',
+  pin: 'Code PIN du propriétaire', unlock: 'Ouvrir les souvenirs', sharing: 'Partage',
+  tapAccess: 'Qui touche la vraie puce peut voir les souvenirs (15 minutes)', newPin: 'Code PIN pour la puce (4 à 8 chiffres, facultatif)',
+  savedSharing: 'Enregistré', saveSharing: 'Enregistrer', gift: 'Offrir ce bijou', handOver: 'Transmettre les souvenirs', wipe: 'Effacer les souvenirs au transfert',
+  makeCode: 'Créer un code cadeau', giftCode: 'Code cadeau :', until: 'valable jusqu’au', export: 'Télécharger tous les souvenirs (zip)',
+  tag: 'Puce NFC', lost: 'Déclarer perdue', revoked: 'Ce certificat a été révoqué par la marque.',
+  serial: 'Numéro', made: 'fabriqué le', qrAlt: 'QR code de ce bijou', materials: 'Matériaux', story: 'Son histoire',
+  signedBy: 'Certificat signé par', certificate: 'Certificat (JSON)', print: 'Imprimer le certificat',
+  tapReplayed: 'Ce lien a déjà servi : touchez de nouveau la puce pour voir les souvenirs.', tapRevoked: 'Cette puce a été déclarée perdue.',
+  myPieces: 'Mes bijoux', claimCode: 'Un code cadeau', claim: 'Recevoir le bijou',
+  ev_made: 'Fabriqué dans notre atelier', ev_engraved: 'Gravé', ev_module_added: 'Un charm a été ajouté', ev_module_removed: 'Un charm a été retiré',
+  ev_repaired: 'Réparé', ev_resized: 'Mis à taille', ev_transferred: 'Offert', ev_certificate_revoked: 'Certificat révoqué',
+  ev_tag_added: 'Puce NFC posée', ev_tag_revoked: 'Puce NFC déclarée perdue',
+};
+export function tp(k: PKey): string { return (lang === 'fr' ? pieceFr : pieceEn)[k]; }

@@ -1,5 +1,6 @@
 // The app: storefront, configurator pages, shared designs, account area and back office.
 import './configurator';
+import { myPieces, piecePage } from './piece';
 import { Api, ApiError } from './api';
 import type { BaseView, CatalogInfo, CatalogVersion, Diagnostic } from './api';
 import { getLang, money, setLang, status, t } from './i18n';
@@ -24,6 +25,11 @@ document.head.insertAdjacentHTML('beforeend', `<style>${css}
   ol.diagnostics .error { color: #a40000; } ol.diagnostics .warning { color: #6b4e00; }
   form.metals { display: grid; gap: .4rem; max-width: 420px; } form.metals label { display: flex; justify-content: space-between; gap: .5rem; }
   form.metals input { width: 8rem; }
+  ul.vault { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: .75rem; }
+  ul.vault li { display: grid; gap: .3rem; } ul.vault img, ul.vault video { width: 100%; border-radius: 8px; } ul.vault audio { width: 100%; }
+  .certificate .qr { float: right; } .revoked { color: #a40000; font-weight: bold; } .notice { background: #fff6d6; padding: .5rem; }
+  form.sharing, form.gift, form.add-memory, form.claim, form.pin { display: grid; gap: .4rem; max-width: 420px; }
+  @media print { header.top, form, button, section[aria-labelledby=h-vault], section[aria-labelledby=h-share] { display: none !important; } }
 </style>`);
 
 async function session(): Promise<{ email: string; role: string; csrf_token: string } | null> {
@@ -96,13 +102,16 @@ function wireAuth(root: HTMLElement, after?: () => void) {
 async function account() {
   const s = await session();
   if (!s) { shell(`<h1>${t('account')}</h1>${authForm()}`, t('account')); wireAuth(document.getElementById('main')!, () => void route()); return; }
+  const mine = await myPieces(api, () => void route());
   const [designs, orders] = await Promise.all([
     api.get<{ hash: string; base: string; share_url: string }[]>('/api/v1/me/designs'),
     api.get<{ id: string; status: string; total: string; currency: string }[]>('/api/v1/orders').catch(() => []),
   ]);
   shell(`<h1>${t('account')}</h1><p>${esc(s.email)} (${s.role}) <button id="out">${t('signOut')}</button></p>
     <h2>${t('myDesigns')}</h2><ul>${designs.map((d) => `<li><a href="/d/${d.hash}">${esc(d.base)} · ${d.hash.slice(0, 10)}</a></li>`).join('')}</ul>
-    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${status('st', o.status)} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>`, t('account'));
+    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${status('st', o.status)} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>
+    ${mine.html}`, t('account'));
+  mine.wire();
   document.getElementById('out')!.onclick = async () => { await api.call('DELETE', '/api/v1/session'); void route(); };
 }
 
@@ -122,7 +131,9 @@ async function admin() {
     <div class="table-wrap"><table class="orders"><tr><th>#</th><th>${t('status')}</th><th>${t('total')}</th><th></th></tr>
     ${orders.map((o) => `<tr data-order="${o.id}"><td>${o.id}</td><td data-status="${o.status}">${status('st', o.status)}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
     <td>${o.next_statuses.filter((n) => n !== 'placed' || s.role === 'admin')
-      .map((n) => `<button data-id="${o.id}" data-to="${n}">${status('to', n)}</button>`).join(' ')}</td></tr>`).join('')}</table></div></section>` : '';
+      .map((n) => `<button data-id="${o.id}" data-to="${n}">${status('to', n)}</button>`).join(' ')}
+      ${o.status === 'in_production' ? `<button data-make="${o.id}">${t('recordPiece')}</button>` : ''}</td></tr>`).join('')}</table></div>
+    <p id="made" role="status"></p></section>` : '';
   const active = versions.find((v) => v.active)?.version ?? info.version;
   const catalogHtml = catalogStaff ? `<section aria-labelledby="h-catalog"><h2 id="h-catalog">${t('catalog')}</h2>
     <div class="table-wrap"><table class="versions"><tr><th>${t('version')}</th><th></th><th></th></tr>
@@ -140,6 +151,12 @@ async function admin() {
   shell(`<h1>${t('backoffice')}</h1>${ordersHtml}${catalogHtml}`, t('backoffice'));
   document.querySelectorAll<HTMLButtonElement>('button[data-to]').forEach((b) => {
     b.onclick = async () => { await api.post(`/api/v1/orders/${b.dataset.id}/status`, { status: b.dataset.to }); void route(); };
+  });
+  document.querySelectorAll<HTMLButtonElement>('button[data-make]').forEach((b) => {
+    b.onclick = async () => {
+      const m = await api.post<{ serial: string; claim_code?: string }>(`/api/v1/orders/${b.dataset.make}/pieces`, {});
+      document.getElementById('made')!.innerHTML = `<a href="/p/${m.serial}" data-piece="${m.serial}">${m.serial}</a>${m.claim_code ? ` — ${esc(m.claim_code)}` : ''}`;
+    };
   });
   document.querySelectorAll<HTMLButtonElement>('button[data-publish]').forEach((b) => {
     b.onclick = async () => { await api.post(`/api/v1/catalog/versions/${encodeURIComponent(b.dataset.publish!)}/publish`); void route(); };
@@ -200,6 +217,7 @@ async function route() {
   try {
     if (p.startsWith('/b/')) configurator(`base="${esc(decodeURIComponent(p.slice(3)))}"`);
     else if (p.startsWith('/d/')) configurator(`design="${esc(p.slice(3))}"`);
+    else if (p.startsWith('/p/')) { await session(); await piecePage(api, decodeURIComponent(p.slice(3)), shell, () => void route()); }
     else if (p === '/account') await account();
     else if (p === '/admin') await admin();
     else await storefront();

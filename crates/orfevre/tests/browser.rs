@@ -48,6 +48,7 @@ fn web_ui_in_chromium() {
         "capacity-repair",
         "keyboard-only",
         "order-to-back-office",
+        "piece-vault",
         "back-office-catalog",
         "viewer-3d-ring",
         "viewer-3d-worn",

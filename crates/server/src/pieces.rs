@@ -406,7 +406,7 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
         "name": base.map(|b| b.name.clone()).unwrap_or_else(|| d.base.clone()),
         "size": d.size,
         "materials": ev.bom.iter().map(|l| json!({"sku": l.sku, "name": l.name, "qty": l.qty})).collect::<Vec<_>>(),
-        "weight_g": ev.weight.to_string(),
+        "weight_g": ev.weight.as_decimal().to_string(),
         "brand": e.catalog.brand.name,
     });
     let gtin = base.and_then(|b| b.gtin.clone());

@@ -1,0 +1,156 @@
+// A piece's page (/p/{serial}): its certificate and story for anyone; its memory vault for its
+// owner (upload a photo, a video, a voice message recorded here; share with a tap and a PIN; give
+// it away; export) and, if the owner allows it, for whoever taps the genuine tag.
+import { Api, ApiError } from './api';
+import { t, tp } from './i18n';
+
+export interface Item { id: string; kind: 'photo' | 'video' | 'voice'; mime: string; name: string; bytes: number; created_at: string; url: string; thumb?: string }
+export interface PieceView {
+  serial: string; url: string; page: string; base: string; design: string; catalog_version: string; made_at: string;
+  record: { name: string; brand: string; size?: string | null; weight_g: string; materials: { sku: string; name: string; qty: number }[] };
+  certificate: { issuer: { id: string; name: string }; proof?: { verificationMethod: string } };
+  revoked: boolean; history: { kind: string; at: string; note?: string }[];
+  access: 'public' | 'viewer' | 'owner' | 'staff'; pin_required: boolean;
+  vault?: Item[]; sharing?: { tap_access: boolean; pin: boolean }; tags?: { uid: string; counter: number; revoked: boolean }[];
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const day = (iso: string) => new Date(iso).toLocaleDateString();
+
+function item(i: Item, owner: boolean): string {
+  const media = i.kind === 'photo'
+    ? `<a href="${i.url}"><img src="${i.thumb ?? i.url}" alt="${esc(i.name)}" loading="lazy"></a>`
+    : i.kind === 'video'
+      ? `<video controls preload="metadata" playsinline src="${i.url}" aria-label="${esc(i.name)}"></video>`
+      : `<audio controls preload="metadata" src="${i.url}" aria-label="${esc(i.name)}"></audio>`;
+  return `<li data-item="${i.id}" data-kind="${i.kind}">${media}<span>${esc(i.name)}</span>
+    ${owner ? `<button data-delete="${i.id}" aria-label="${t('remove')} ${esc(i.name)}">${t('remove')}</button>` : ''}</li>`;
+}
+
+export async function piecePage(api: Api, serial: string, shell: (body: string, title: string) => void, rerender: () => void) {
+  const p = await api.get<PieceView>(`/api/v1/pieces/${encodeURIComponent(serial)}`);
+  const owner = p.access === 'owner';
+  const notice = location.hash === '#tap-replayed' ? tp('tapReplayed') : location.hash === '#tap-revoked' ? tp('tapRevoked') : '';
+  const vault = p.vault === undefined ? '' : `<section aria-labelledby="h-vault"><h2 id="h-vault">${tp('vault')}</h2>
+    ${p.vault.length ? `<ul class="vault">${p.vault.map((i) => item(i, owner)).join('')}</ul>` : `<p>${tp('vaultEmpty')}</p>`}
+    ${owner ? `<form class="add-memory"><label>${tp('addMemory')} <input name="file" type="file" accept="image/jpeg,image/png,video/mp4,video/quicktime,video/webm,audio/*"></label>
+      <label>${tp('memoryName')} <input name="name" maxlength="120"></label><button>${t('upload')}</button></form>
+      <p><button id="record" aria-pressed="false">${tp('recordVoice')}</button></p>
+      <p class="err" role="alert" id="vault-err"></p>` : ''}</section>`;
+  const pin = p.pin_required ? `<form class="pin"><label>${tp('pin')} <input name="pin" inputmode="numeric" pattern="[0-9]{4,8}" required autocomplete="off"></label>
+    <button>${tp('unlock')}</button><p class="err" role="alert"></p></form>` : '';
+  const manage = owner ? `<section aria-labelledby="h-share"><h2 id="h-share">${tp('sharing')}</h2>
+    <form class="sharing"><label><input type="checkbox" name="tap" ${p.sharing?.tap_access ? 'checked' : ''}> ${tp('tapAccess')}</label>
+      <label>${tp('newPin')} <input name="pin" inputmode="numeric" pattern="[0-9]{4,8}" autocomplete="off" placeholder="${p.sharing?.pin ? '••••' : ''}"></label>
+      <button>${tp('saveSharing')}</button><span role="status" id="share-ok"></span></form>
+    <h2>${tp('gift')}</h2><form class="gift"><label><input type="radio" name="vault" value="hand_over" checked> ${tp('handOver')}</label>
+      <label><input type="radio" name="vault" value="wipe"> ${tp('wipe')}</label><button>${tp('makeCode')}</button></form>
+    <p id="gift-code" role="status"></p>
+    <p><a href="/api/v1/pieces/${p.serial}/vault.zip" download>${tp('export')}</a></p>
+    ${(p.tags ?? []).filter((g) => !g.revoked).map((g) => `<p>${tp('tag')} ${g.uid} <button data-lost="${g.uid}">${tp('lost')}</button></p>`).join('')}
+  </section>` : '';
+  shell(`${notice ? `<p role="status" class="notice">${notice}</p>` : ''}
+    ${p.revoked ? `<p role="alert" class="revoked">${tp('revoked')}</p>` : ''}
+    <article class="certificate"><h1>${esc(p.record.name)}</h1>
+      <p>${esc(p.record.brand)} · ${tp('serial')} <strong data-serial>${p.serial}</strong> · ${tp('made')} ${day(p.made_at)}</p>
+      <img class="qr" src="/api/v1/pieces/${p.serial}/qr.svg" alt="${tp('qrAlt')}" width="120" height="120">
+      <h2>${tp('materials')}</h2><ul>${p.record.materials.map((m) => `<li>${m.qty} × ${esc(m.name)}</li>`).join('')}</ul>
+      <p>${t('weight')}: ${esc(p.record.weight_g)} g</p>
+      <h2>${tp('story')}</h2><ol class="story">${p.history.map((h) => `<li data-kind="${h.kind}">${day(h.at)} — ${esc(tp(('ev_' + h.kind) as never) || h.kind)}${h.note ? ` (${esc(h.note)})` : ''}</li>`).join('')}</ol>
+      <p class="issuer">${tp('signedBy')} ${esc(p.certificate.issuer.name)} — <code>${esc(p.certificate.issuer.id.slice(0, 32))}…</code>
+        <a href="/api/v1/pieces/${p.serial}/certificate.json" download="certificate-${p.serial}.json">${tp('certificate')}</a>
+        <button id="print">${tp('print')}</button></p>
+    </article>${pin}${vault}${manage}`, p.record.name);
+  document.getElementById('print')!.onclick = () => window.print();
+  const fail = (el: Element | null, e: unknown) => { if (el) el.textContent = e instanceof ApiError ? e.message : String(e); };
+
+  const pinForm = document.querySelector<HTMLFormElement>('form.pin');
+  if (pinForm) pinForm.onsubmit = async (e) => {
+    e.preventDefault();
+    try { await api.post(`/api/v1/pieces/${p.serial}/unlock`, { pin: (pinForm.elements.namedItem('pin') as HTMLInputElement).value }); rerender(); }
+    catch (err) { fail(pinForm.querySelector('.err'), err); }
+  };
+  if (!owner) return;
+  const err = document.getElementById('vault-err');
+  const send = async (blob: Blob, type: string, name: string) => {
+    try {
+      await api.upload(`/api/v1/pieces/${p.serial}/vault?name=${encodeURIComponent(name)}`, blob, type);
+      rerender();
+    } catch (e) { fail(err, e); }
+  };
+  const add = document.querySelector<HTMLFormElement>('form.add-memory')!;
+  add.onsubmit = async (e) => {
+    e.preventDefault();
+    const f = (add.elements.namedItem('file') as HTMLInputElement).files?.[0];
+    if (!f) return;
+    await send(f, f.type, (add.elements.namedItem('name') as HTMLInputElement).value || f.name);
+  };
+  // A voice message recorded in the browser (MediaRecorder; Opus in WebM where the browser has it).
+  const rec = document.getElementById('record') as HTMLButtonElement;
+  let recorder: MediaRecorder | null = null;
+  rec.onclick = async () => {
+    if (recorder) { recorder.stop(); return; }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const r = new MediaRecorder(stream);
+      const parts: Blob[] = [];
+      r.ondataavailable = (ev) => parts.push(ev.data);
+      r.onstop = () => {
+        stream.getTracks().forEach((tr) => tr.stop());
+        const type = (r.mimeType || 'audio/webm').split(';')[0];
+        void send(new Blob(parts, { type }), type, `${tp('voice')} ${new Date().toLocaleString()}`);
+      };
+      r.start();
+      recorder = r;
+      rec.textContent = tp('stopRecording');
+      rec.setAttribute('aria-pressed', 'true');
+    } catch (e) { fail(err, e); }
+  };
+  document.querySelectorAll<HTMLButtonElement>('button[data-delete]').forEach((b) => {
+    b.onclick = async () => { await api.call('DELETE', `/api/v1/pieces/${p.serial}/vault/${b.dataset.delete}`); rerender(); };
+  });
+  document.querySelectorAll<HTMLButtonElement>('button[data-lost]').forEach((b) => {
+    b.onclick = async () => { await api.post(`/api/v1/pieces/${p.serial}/tags/${b.dataset.lost}/revoke`); rerender(); };
+  });
+  const share = document.querySelector<HTMLFormElement>('form.sharing')!;
+  share.onsubmit = async (e) => {
+    e.preventDefault();
+    const pinValue = (share.elements.namedItem('pin') as HTMLInputElement).value;
+    try {
+      await api.call('PUT', `/api/v1/pieces/${p.serial}/sharing`, {
+        tap_access: (share.elements.namedItem('tap') as HTMLInputElement).checked, pin: pinValue || null,
+      });
+      document.getElementById('share-ok')!.textContent = tp('savedSharing');
+    } catch (err2) { fail(document.getElementById('share-ok'), err2); }
+  };
+  const gift = document.querySelector<HTMLFormElement>('form.gift')!;
+  gift.onsubmit = async (e) => {
+    e.preventDefault();
+    const mode = (gift.querySelector('input[name=vault]:checked') as HTMLInputElement).value;
+    try {
+      const g = await api.post<{ code: string; expires_at: string }>(`/api/v1/pieces/${p.serial}/gift`, { vault: mode });
+      document.getElementById('gift-code')!.innerHTML = `${tp('giftCode')} <strong data-code>${g.code}</strong> (${tp('until')} ${day(g.expires_at)})`;
+    } catch (err2) { fail(document.getElementById('gift-code'), err2); }
+  };
+}
+
+/** The account page's part: my pieces and a form to claim a gift. */
+export async function myPieces(api: Api, after: () => void): Promise<{ html: string; wire: () => void }> {
+  const pieces = await api.get<PieceView[]>('/api/v1/me/pieces').catch(() => []);
+  const html = `<h2>${tp('myPieces')}</h2><ul>${pieces.map((p) => `<li><a href="/p/${p.serial}">${esc(p.record.name)} · ${p.serial}</a></li>`).join('')}</ul>
+    <form class="claim"><label>${tp('claimCode')} <input name="code" autocomplete="off" required maxlength="20"></label><button>${tp('claim')}</button>
+    <p class="err" role="alert"></p></form>`;
+  const wire = () => {
+    const f = document.querySelector<HTMLFormElement>('form.claim');
+    if (!f) return;
+    f.onsubmit = async (e) => {
+      e.preventDefault();
+      try {
+        const p = await api.post<PieceView>('/api/v1/claims', { code: (f.elements.namedItem('code') as HTMLInputElement).value });
+        history.pushState(null, '', `/p/${p.serial}`);
+        after();
+      } catch (err) { f.querySelector('.err')!.textContent = err instanceof ApiError ? err.message : String(err); }
+    };
+  };
+  return { html, wire };
+}
