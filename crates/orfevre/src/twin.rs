@@ -120,8 +120,13 @@ pub enum PassportCmd {
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
-    /// Verifies a certificate offline (did:key): exit 0 valid, 1 invalid.
-    Verify { cert: PathBuf },
+    /// Verifies a certificate offline (did:key), or against the brand's DID document for a did:web
+    /// proof (the brand's /.well-known/did.json, fetched beforehand): exit 0 valid, 1 invalid.
+    Verify {
+        cert: PathBuf,
+        #[arg(long)]
+        did_document: Option<PathBuf>,
+    },
 }
 
 pub fn passport(cmd: PassportCmd) -> Result<u8> {
@@ -172,12 +177,19 @@ pub fn passport(cmd: PassportCmd) -> Result<u8> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             Ok(0)
         }
-        PassportCmd::Verify { cert } => {
+        PassportCmd::Verify { cert, did_document } => {
+            let doc: Option<serde_json::Value> = match &did_document {
+                Some(p) => Some(
+                    serde_json::from_slice(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)
+                        .with_context(|| format!("{} is not JSON", p.display()))?,
+                ),
+                None => None,
+            };
             let v: serde_json::Value = serde_json::from_slice(
                 &std::fs::read(&cert).with_context(|| format!("cannot read {}", cert.display()))?,
             )
             .with_context(|| format!("{} is not JSON", cert.display()))?;
-            match credential::verify(&v) {
+            match credential::verify_with(&v, doc.as_ref()) {
                 Ok(method) => {
                     println!("{}", serde_json::json!({ "valid": true, "verificationMethod": method }));
                     Ok(0)

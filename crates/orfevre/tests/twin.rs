@@ -557,3 +557,31 @@ fn concurrent_taps(db: &Db) {
     eprintln!("concurrent taps on {} server(s): {n} of {} accepted", urls.len(), 2 * N);
 }
 both!(concurrent_taps);
+
+/// With `--did-web`, certificates name the brand's did:web; they verify against the DID document
+/// the server publishes, and not offline without it.
+#[test]
+fn did_web_certificates() {
+    let db = Db::sqlite();
+    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
+        add_user(&db, e, r);
+    }
+    let s = Server::start(&db, &["--did-web"]);
+    let (admin, workshop, buyer) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"), login(&s, "buyer@t.test"));
+    let order = order_in_production(&s, &buyer, &admin, &workshop, "valid-locket.json");
+    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &json!({}));
+    assert_eq!(st, 201, "{made}");
+    let host = s.url.trim_start_matches("http://").replace(':', "%3A");
+    assert_eq!(made["certificate"]["issuer"]["id"], format!("did:web:{host}"));
+    let dir = tmp("didweb");
+    std::fs::write(dir.join("cert.json"), made["certificate"].to_string()).unwrap();
+    let did = client().get(format!("{}/.well-known/did.json", s.url)).send().unwrap().text().unwrap();
+    std::fs::write(dir.join("did.json"), did).unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(BIN).args(["passport", "verify"]).arg(dir.join("cert.json")).args(extra).output().unwrap()
+    };
+    let out = run(&["--did-document", dir.join("did.json").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "a did:web proof needs the DID document");
+}
