@@ -49,7 +49,7 @@ fn main() {
     let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("orfevre");
     let dir = tempfile::tempdir().unwrap();
     let db: Vec<String> = match &pg {
-        Some(url) => vec!["--database-url".into(), url.clone(), "--media-dir".into(), dir.path().display().to_string()],
+        Some(url) => vec!["--database-url".into(), url.clone()],
         None => vec!["--data".into(), dir.path().display().to_string()],
     };
     for (email, role) in [("admin@load.test", "admin"), ("buyer@load.test", "shopper")] {
@@ -62,15 +62,25 @@ fn main() {
             .unwrap();
         assert!(ok.success(), "user add");
     }
-    let mut child = Command::new(&bin)
+    let child = Command::new(&bin)
         .arg("serve")
         .args(&db)
+        .args(["--media-dir", &dir.path().join("media").display().to_string()])
         .args(["--addr", "127.0.0.1:0"])
         .env("ORFEVRE_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .expect("orfevre serve (build it with cargo build --release -p orfevre)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Killed when this program ends, panics included.
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Guard(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let url = loop {
         let l = lines.next().expect("server output").unwrap();
         if let Some(u) = l.strip_prefix("orfevre listening on ") {
@@ -94,6 +104,7 @@ fn main() {
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogs/demo/examples/valid-locket.json")).unwrap();
     let saved: Value = buyer
         .post(format!("{url}/api/v1/designs"))
+        .header("x-csrf-token", &buyer_csrf)
         .header("content-type", "application/json")
         .body(design)
         .send()
@@ -116,7 +127,7 @@ fn main() {
         .unwrap()
         .json()
         .unwrap();
-    let order = o["id"].as_str().unwrap();
+    let order = o["id"].as_str().unwrap_or_else(|| panic!("an order: {o}"));
     for st in ["placed", "in_production"] {
         admin
             .post(format!("{url}/api/v1/orders/{order}/status"))
@@ -196,5 +207,5 @@ fn main() {
         pct(0.99).as_secs_f64() * 1e3,
         all.last().unwrap().as_secs_f64() * 1e3,
     );
-    let _ = child.kill();
+    drop(child);
 }
