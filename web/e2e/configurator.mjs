@@ -237,6 +237,13 @@ await check('piece-vault', async (page) => {
   await page.getByRole('button', { name: 'Make a gift code' }).click();
   const code = await page.locator('[data-code]').textContent();
   assert(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `a gift code: ${code}`);
+  // The owner's page on a phone: no sideways scroll, no serious accessibility problem.
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(w <= 390, `the piece page is ${w}px wide at 390px`);
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert(bad.length === 0, `/p/${serial}: axe: ${bad.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}`);
 });
 
 await check('back-office-catalog', async (page) => {

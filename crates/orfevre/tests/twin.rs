@@ -108,6 +108,33 @@ fn upload(who: &Session, s: &Server, serial: &str, mime: &str, name: &str, body:
     )
 }
 
+/// Announces a 20 MiB + 1 photo and sends only its first bytes, as a client that waits for an
+/// early answer would: the server must refuse from the Content-Length alone (sending the whole body
+/// with reqwest races the server's early close).
+fn declared_too_big(s: &Server, serial: &str) -> u16 {
+    use std::io::{Read, Write};
+    let r = client()
+        .post(format!("{}/api/v1/session", s.url))
+        .json(&json!({"email": "buyer@t.test", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = r.json::<Value>().unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let host = s.url.trim_start_matches("http://");
+    let mut c = std::net::TcpStream::connect(host).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/v1/pieces/{serial}/vault?name=big HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\n\
+         Content-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+        20 * 1024 * 1024 + 1
+    );
+    c.write_all(head.as_bytes()).unwrap();
+    c.write_all(b"\x89PNG\r\n\x1a\n").unwrap();
+    let mut buf = [0u8; 12];
+    c.read_exact(&mut buf).unwrap();
+    String::from_utf8_lossy(&buf[9..12]).parse().unwrap()
+}
+
 fn webm(n: usize) -> Vec<u8> {
     let mut v = vec![0x1a, 0x45, 0xdf, 0xa3];
     v.extend((0..n).map(|i| (i * 7 % 251) as u8));
@@ -241,8 +268,7 @@ fn piece_lifecycle(db: &Db) {
     assert_eq!((st, p["errors"][0]["pointer"].as_str().unwrap()), (415, "header:content-type"));
     let (st, p) = upload(&buyer, &s, &serial, "image/jpeg", "x", b"<html>not a photo</html>".to_vec());
     assert_eq!((st, p["type"].as_str().unwrap()), (422, "urn:orfevre:problem:media-mismatch"));
-    let (st, _) = upload(&buyer, &s, &serial, "image/png", "big", vec![0x89; 20 * 1024 * 1024 + 1]);
-    assert_eq!(st, 413, "photos are at most 20 MiB");
+    assert_eq!(declared_too_big(&s, &serial), 413, "photos are at most 20 MiB: refused from the header");
     let (st, p) = upload(&buyer, &s, &serial, "image/jpeg", &"n".repeat(121), jpeg.clone());
     assert_eq!((st, p["errors"][0]["pointer"].as_str().unwrap()), (422, "query:name"));
 
@@ -454,6 +480,11 @@ fn box_claim(db: &Db) {
     let (st, tok) = send_json(&admin, "POST", format!("{}/api/v1/tokens", s.url), &json!({"name": "shop"}));
     assert_eq!(st, 201);
     let bearer = format!("Bearer {}", tok["secret"].as_str().unwrap());
+    // A webhook endpoint nobody listens on: its deliveries stay in the log with their event types.
+    let (st, hook) =
+        send_json(&admin, "POST", format!("{}/api/v1/webhooks", s.url), &json!({"url": "http://127.0.0.1:9/hook"}));
+    assert_eq!(st, 201);
+    let hook = hook["id"].as_str().unwrap().to_string();
     let (_, q) = quote_for(&s, &client(), &example("valid-locket.json"));
     let (st, o) = json(
         client()
@@ -482,6 +513,10 @@ fn box_claim(db: &Db) {
     assert_eq!((st, mine["access"].as_str()), (200, Some("owner")), "{mine}");
     let (_, list) = json(buyer.client.get(format!("{}/api/v1/me/pieces", s.url)).send().unwrap());
     assert_eq!(list[0]["serial"], made["serial"]);
+    // The shop heard of both, through its webhook (deliveries are queued in the same transactions).
+    let (_, hooks) = json(admin.client.get(format!("{}/api/v1/webhooks/{hook}/deliveries", s.url)).send().unwrap());
+    let types: Vec<&str> = hooks.as_array().unwrap().iter().map(|d| d["event_type"].as_str().unwrap()).collect();
+    assert!(types.contains(&"piece.made") && types.contains(&"piece.transferred"), "{types:?}");
 }
 both!(box_claim);
 

@@ -1304,7 +1304,7 @@ pub async fn revoke_token(State(s): S, who: Principal, Path(id): Path<String>) -
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// http:// or https:// URL receiving `order.created` and `order.status_changed`.
+    /// http:// or https:// URL receiving `order.created`, `order.status_changed`, `piece.made` and `piece.transferred`.
     pub url: String,
 }
 

@@ -454,6 +454,7 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
         });
         piece.certificate =
             credential::issue_as(&doc, &s.twin.passport, &rfc3339(now), &method).map_err(Problem::internal)?;
+        let url = identity_url(&s, &piece);
         let new = NewPiece {
             serial,
             order_id: piece.order_id,
@@ -467,7 +468,14 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
             status_index: index as i64,
             owner_id: piece.owner_id,
         };
-        if let Some(p) = s.store.create_piece(&new, &who.actor()).await? {
+        let payload = json!({
+            "type": "piece.made",
+            "timestamp": rfc3339(now),
+            "data": {"serial": new.serial, "order_id": new.order_id, "design": new.design_hash,
+                "url": url, "owner_account": new.owner_id.is_some()},
+        })
+        .to_string();
+        if let Some(p) = s.store.create_piece(&new, &who.actor(), &payload).await? {
             made = Some(p);
             break;
         }
@@ -1221,7 +1229,11 @@ pub async fn claim(State(s): S, who: Principal, Json(c): Json<Claim>) -> ApiResu
         return Err(Problem::invalid("validation", "/code: 12 letters and digits (XXXX-XXXX-XXXX)")
             .at("/code", "12 letters and digits"));
     }
-    match s.store.redeem_claim(&c.code, &user, &who.actor()).await? {
+    let payload = |serial: &str, vault: &str| {
+        json!({"type": "piece.transferred", "timestamp": rfc3339(now_ms()), "data": {"serial": serial, "vault": vault}})
+            .to_string()
+    };
+    match s.store.redeem_claim(&c.code, &user, &who.actor(), payload).await? {
         Redeemed::Done { serial, wiped } => {
             delete_media(&s, &wiped).await;
             let p = piece_or_404(&s, &serial).await?;

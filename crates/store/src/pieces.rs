@@ -190,9 +190,9 @@ pub fn normalise_claim_code(code: &str) -> String {
 }
 
 impl Store {
-    /// Records a made piece with its first event, or `None` when its serial or status index is
-    /// taken (the caller draws again).
-    pub async fn create_piece(&self, p: &NewPiece, actor: &str) -> Result<Option<Piece>> {
+    /// Records a made piece with its first event and its `piece.made` webhook deliveries (one
+    /// transaction), or `None` when its serial or status index is taken (the caller draws again).
+    pub async fn create_piece(&self, p: &NewPiece, actor: &str, event_payload: &str) -> Result<Option<Piece>> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(&format!(
@@ -218,6 +218,7 @@ impl Store {
             Ok(_) => {}
         }
         Self::piece_event_tx(&mut tx, &p.serial, "made", &serde_json::json!({"order": p.order_id}), actor, now).await?;
+        Self::enqueue(&mut tx, "piece.made", event_payload, now).await?;
         tx.commit().await?;
         self.piece(&p.serial).await
     }
@@ -582,8 +583,15 @@ impl Store {
 
     /// Redeems a gift code for `user`: in one transaction the code is spent (at most once, on any
     /// server), the piece changes hands, the vault is kept or wiped as the giver chose, viewer
-    /// capabilities and sharing settings are reset and the transfer is recorded.
-    pub async fn redeem_claim(&self, code: &str, user: &str, actor: &str) -> Result<Redeemed> {
+    /// capabilities and sharing settings are reset, the transfer is recorded and its
+    /// `piece.transferred` webhook deliveries queued (`event_payload(serial, vault_mode)`).
+    pub async fn redeem_claim(
+        &self,
+        code: &str,
+        user: &str,
+        actor: &str,
+        event_payload: impl Fn(&str, &str) -> String,
+    ) -> Result<Redeemed> {
         let hash = secret_hash(&normalise_claim_code(code));
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -638,6 +646,7 @@ impl Store {
         sqlx::query("DELETE FROM claims WHERE serial = $1 AND used_at IS NULL").bind(&serial).execute(&mut *tx).await?;
         let detail = serde_json::json!({"vault": mode, "from": from.is_some(), "items_wiped": wiped.len()});
         Self::piece_event_tx(&mut tx, &serial, "transferred", &detail, actor, now).await?;
+        Self::enqueue(&mut tx, "piece.transferred", &event_payload(&serial, &mode), now).await?;
         tx.commit().await?;
         Ok(Redeemed::Done { serial, wiped })
     }
