@@ -384,4 +384,29 @@ mod tests {
             other => panic!("expected a pixel refusal, got {:?}", other.map(|p| (p.width, p.height))),
         }
     }
+
+    #[tokio::test]
+    async fn a_stream_past_its_limit_is_refused_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Media::local(dir.path()).unwrap();
+        let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000])));
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let err = m.put_stream("vault/x/big", Bytes::from_static(b"head"), body.into_data_stream(), 5000).await;
+        assert_eq!(err.unwrap_err().status, 413);
+        assert!(m.get("vault/x/big").await.is_err(), "no object after a refused upload");
+        // Within the limit: stored whole, and served by range.
+        let chunks = (0..4).map(|i| Ok::<_, std::io::Error>(Bytes::from(vec![i as u8; 1000])));
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let n = m.put_stream("vault/x/ok", Bytes::from_static(b"head"), body.into_data_stream(), 5000).await.unwrap();
+        assert_eq!(n, 4004);
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_static("bytes=4-1003"));
+        let r = m.serve("vault/x/ok", "video/webm", n, &h, "\"e\"").await;
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        let b = axum::body::to_bytes(r.into_body(), 10_000).await.unwrap();
+        assert_eq!(&b[..], &[0u8; 1000][..]);
+        // A stale If-Range gets the whole file.
+        h.insert(header::IF_RANGE, HeaderValue::from_static("\"old\""));
+        assert_eq!(m.serve("vault/x/ok", "video/webm", n, &h, "\"e\"").await.status(), StatusCode::OK);
+    }
 }
