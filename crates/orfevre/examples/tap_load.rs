@@ -10,9 +10,6 @@
 //! TAPS taps from CLIENTS threads, each tap with a fresh counter as a genuine tag would give.
 //! Prints the latency percentiles of the whole tap → page sequence and the throughput.
 
-use aes::cipher::{BlockEncrypt, KeyInit};
-use aes::Aes128;
-use cmac::{Cmac, Mac};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -20,26 +17,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "correct horse battery";
+#[path = "../tests/common/tag.rs"]
+mod tag;
 
-fn tap_url(base: &str, meta: &[u8; 16], file: &[u8; 16], uid: &[u8], counter: u32) -> String {
-    let ctr = &counter.to_le_bytes()[..3];
-    let mut picc = [0u8; 16];
-    picc[0] = 0xc7;
-    picc[1..8].copy_from_slice(uid);
-    picc[8..11].copy_from_slice(ctr);
-    let mut block = aes::Block::from(picc);
-    Aes128::new(meta.into()).encrypt_block(&mut block);
-    let mut sv2 = vec![0x3c, 0xc3, 0x00, 0x01, 0x00, 0x80];
-    sv2.extend_from_slice(uid);
-    sv2.extend_from_slice(ctr);
-    let mut m = <Cmac<Aes128> as Mac>::new_from_slice(file).unwrap();
-    m.update(&sv2);
-    let k_mac = m.finalize().into_bytes();
-    let full = <Cmac<Aes128> as Mac>::new_from_slice(&k_mac).unwrap().finalize().into_bytes();
-    let mac: Vec<u8> = (1..16).step_by(2).map(|i| full[i]).collect();
-    format!("{base}/t?picc_data={}&cmac={}", hex::encode_upper(block), hex::encode_upper(mac))
-}
+const PASSWORD: &str = "correct horse battery";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -173,7 +154,7 @@ fn main() {
                     if n > taps {
                         break;
                     }
-                    let t = tap_url(&url, &meta, &file, &uid, n);
+                    let t = tag::tap_url(&url, &meta, &file, &uid, n);
                     let t0 = Instant::now();
                     let r = c.get(&t).send().unwrap();
                     assert_eq!(r.status(), 303);

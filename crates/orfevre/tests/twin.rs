@@ -4,10 +4,9 @@
 //! exiftool sees it, ranges, limits), the access matrix of the vault, gifts and the export.
 
 mod common;
+#[path = "common/tag.rs"]
+mod tag;
 
-use aes::cipher::{BlockEncrypt, KeyInit};
-use aes::Aes128;
-use cmac::{Cmac, Mac};
 use common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -25,28 +24,10 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-/// What a genuine NTAG 424 DNA with these keys puts in its URL at this counter (AN12196, no file
-/// data): the tag's side of the protocol, written here from the application note.
+/// A tap URL for the hex keys and UID the server gave when the tag was fitted.
 fn tap_url(base: &str, meta: &str, file: &str, uid: &str, counter: u32) -> String {
     let key = |h: &str| -> [u8; 16] { hex::decode(h).unwrap().try_into().unwrap() };
-    let (meta, file, uid) = (key(meta), key(file), hex::decode(uid).unwrap());
-    let ctr = &counter.to_le_bytes()[..3];
-    let mut picc = [0u8; 16];
-    picc[0] = 0xc7;
-    picc[1..8].copy_from_slice(&uid);
-    picc[8..11].copy_from_slice(ctr);
-    let mut block = aes::Block::from(picc);
-    Aes128::new(&meta.into()).encrypt_block(&mut block);
-    let mut sv2 = vec![0x3c, 0xc3, 0x00, 0x01, 0x00, 0x80];
-    sv2.extend_from_slice(&uid);
-    sv2.extend_from_slice(ctr);
-    let mut m = <Cmac<Aes128> as Mac>::new_from_slice(&file).unwrap();
-    m.update(&sv2);
-    let k_mac = m.finalize().into_bytes();
-    let m = <Cmac<Aes128> as Mac>::new_from_slice(&k_mac).unwrap();
-    let full = m.finalize().into_bytes();
-    let mac: Vec<u8> = (1..16).step_by(2).map(|i| full[i]).collect();
-    format!("{base}/t?picc_data={}&cmac={}", hex::encode_upper(block), hex::encode_upper(mac))
+    tag::tap_url(base, &key(meta), &key(file), &hex::decode(uid).unwrap(), counter)
 }
 
 fn no_redirects() -> reqwest::blocking::Client {

@@ -61,7 +61,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/webhooks/{id}/deliveries", get(list_deliveries))
 }
 
-fn rfc3339(ms: i64) -> String {
+/// An RFC 3339 date-time of Unix milliseconds (empty if out of range).
+pub(crate) fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
@@ -1182,7 +1183,7 @@ pub async fn logout(State(s): S, who: Principal, req: Request) -> ApiResult<Resp
         return Err(Problem::unauthorized());
     }
     let (parts, _) = req.into_parts();
-    if let Some(secret) = auth::cookie(&parts, auth::SESSION_COOKIE) {
+    if let Some(secret) = auth::cookie(&parts.headers, auth::SESSION_COOKIE) {
         s.store.delete_session(&secret).await?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();

@@ -110,8 +110,9 @@ impl Principal {
     }
 }
 
-pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| {
+/// The value of cookie `name` in the request's headers.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| {
         h.split(';').find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
             (k == name).then(|| v.to_string())
@@ -135,7 +136,7 @@ impl FromRequestParts<Arc<AppState>> for Principal {
             let role = Role::parse(&token.role).unwrap_or(Role::Integration);
             return Ok(Principal::Token { token, role });
         }
-        let Some(secret) = cookie(parts, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
         let Some((user, csrf)) = state.store.session(&secret).await? else {
             // An expired or unknown cookie is no session; the caller is anonymous.
             return Ok(Principal::Anonymous);

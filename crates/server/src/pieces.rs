@@ -11,7 +11,8 @@
 //! - a former owner: the public part only;
 //! - staff (admin, workshop): the record, tags and history, never the vault's content.
 
-use crate::auth::{self, Principal, Role};
+use crate::api::rfc3339;
+use crate::auth::{self, cookie, Principal, Role};
 use crate::media::{self, Kind};
 use crate::problem::{ApiResult, Json, Problem};
 use crate::AppState;
@@ -122,13 +123,6 @@ fn issuer(s: &AppState) -> (String, String) {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 /// The public address of a piece: its GS1 Digital Link when its base has a GTIN, `/p/{serial}`
 /// otherwise.
 fn identity_url(s: &AppState, p: &Piece) -> String {
@@ -169,15 +163,6 @@ async fn viewer(s: &AppState, headers: &HeaderMap, p: &Piece) -> ApiResult<Optio
         return Ok(None);
     }
     Ok(Some((secret, v.needs_pin)))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| {
-        h.split(';').find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
-    })
 }
 
 async fn access(s: &AppState, who: &Principal, headers: &HeaderMap, p: &Piece) -> ApiResult<(Access, bool)> {
