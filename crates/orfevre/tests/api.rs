@@ -479,6 +479,7 @@ fn authorization_matrix(db: &Db) {
         ("GET", p.clone(), None, [200; 8]),
         ("GET", format!("{p}/certificate.json"), None, [200; 8]),
         ("GET", format!("{p}/qr.svg"), None, [200; 8]),
+        ("GET", format!("{p}/qr.png"), None, [200; 8]),
         (
             "POST",
             format!("{p}/events"),

@@ -148,6 +148,17 @@ fn piece_lifecycle(db: &Db) {
     assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, &*format!("/p/{serial}")));
     let wrong = no_redirects().get(format!("{}/01/04006381333932/21/{serial}", s.url)).send().unwrap();
     assert_eq!(wrong.status(), 404, "a bad check digit or another GTIN leads nowhere");
+    // The packaging's QR code (PNG) says the identity URL, as zbarimg reads it.
+    let dir = tmp(if db.is_postgres() { "pg" } else { "sqlite" });
+    let qr = client().get(format!("{}/api/v1/pieces/{serial}/qr.png?module=4", s.url)).send().unwrap();
+    assert_eq!(qr.headers()["content-type"], "image/png");
+    std::fs::write(dir.join("qr.png"), qr.bytes().unwrap()).unwrap();
+    match Command::new("zbarimg").args(["--raw", "-q"]).arg(dir.join("qr.png")).output() {
+        Ok(out) => assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), identity),
+        Err(_) => skip("zbarimg is missing (Debian zbar-tools)"),
+    }
+    let (st, bad) = json(client().get(format!("{}/api/v1/pieces/{serial}/qr.png?module=65", s.url)).send().unwrap());
+    assert_eq!((st, bad["errors"][0]["pointer"].as_str()), (400, Some("query:module")), "{bad}");
     let (meta, file) = (made["tag"]["meta_read_key"].as_str().unwrap(), made["tag"]["file_read_key"].as_str().unwrap());
     // The NDEF file has the URL with the mirror's placeholders at the offsets given.
     let ndef = hex::decode(made["tag"]["ndef_file"].as_str().unwrap()).unwrap();
@@ -159,7 +170,6 @@ fn piece_lifecycle(db: &Db) {
     assert_eq!(st, 409);
 
     // The certificate verifies offline with our CLI and an independent verifier.
-    let dir = tmp(if db.is_postgres() { "pg" } else { "sqlite" });
     let cert =
         client().get(format!("{}/api/v1/pieces/{serial}/certificate.json", s.url)).send().unwrap().bytes().unwrap();
     let cert_path = dir.join("cert.json");

@@ -171,7 +171,7 @@ pub async fn list_bases(
     Ok(axum::Json(out).into_response())
 }
 
-fn query_problem(e: axum::extract::rejection::QueryRejection) -> Problem {
+pub(crate) fn query_problem(e: axum::extract::rejection::QueryRejection) -> Problem {
     let msg = e.body_text();
     Problem::bad_request("query", format!("bad query string: {msg}")).at("query:", msg)
 }

@@ -58,6 +58,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/pieces/{serial}", get(get_piece))
         .route("/api/v1/pieces/{serial}/certificate.json", get(certificate))
         .route("/api/v1/pieces/{serial}/qr.svg", get(qr_svg))
+        .route("/api/v1/pieces/{serial}/qr.png", get(qr_png))
         .route("/api/v1/pieces/{serial}/events", post(add_event))
         .route("/api/v1/pieces/{serial}/revoke", post(revoke_piece))
         .route("/api/v1/pieces/{serial}/tags", post(add_tag))
@@ -741,6 +742,32 @@ pub async fn qr_svg(State(s): S, Path(serial): Path<String>) -> ApiResult<Respon
         .into_response())
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QrQuery {
+    /// Pixels a module, 1–64 (default 8): 8 gives about 300 dpi for a 30 mm code of a short URL.
+    pub module: Option<u32>,
+}
+
+/// The QR code of the piece's identity URL as a PNG (error correction Q, 4-module quiet zone),
+/// for packaging printers and engraving software that take raster images.
+#[utoipa::path(get, path = "/api/v1/pieces/{serial}/qr.png", tag = "pieces", params(QrQuery),
+    responses((status = 200, description = "PNG"), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn qr_png(
+    State(s): S,
+    Path(serial): Path<String>,
+    q: Result<Query<QrQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(crate::api::query_problem)?;
+    let module = q.module.unwrap_or(8);
+    if !(1..=64).contains(&module) {
+        return Err(Problem::bad_request("query", "module is 1–64 pixels").at("query:module", "1–64 pixels"));
+    }
+    let p = piece_or_404(&s, &serial).await?;
+    let png = orfevre_twin::qr::png(&identity_url(&s, &p), module).map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png).into_response())
+}
+
 /// The caller's pieces.
 #[utoipa::path(get, path = "/api/v1/me/pieces", tag = "pieces", responses((status = 200, body = [PieceView])))]
 pub async fn my_pieces(State(s): S, who: Principal) -> ApiResult<Response> {
@@ -921,7 +948,7 @@ pub async fn upload(
 ) -> ApiResult<Response> {
     let p = piece_or_404(&s, &serial).await?;
     require_owner(&who, &p)?;
-    let Query(q) = q.map_err(|e| Problem::bad_request("query", e.body_text()).at("query:", e.body_text()))?;
+    let Query(q) = q.map_err(crate::api::query_problem)?;
     let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (mime, kind) = media::kind_of(&ct).ok_or_else(|| {
         Problem::new(
