@@ -731,13 +731,19 @@ pub async fn certificate(State(s): S, Path(serial): Path<String>) -> ApiResult<R
         .into_response())
 }
 
+/// What a piece's QR code says: its identity URL, scheme and host in capitals where that makes a
+/// smaller code.
+fn qr_text(s: &AppState, p: &Piece) -> ApiResult<String> {
+    orfevre_twin::qr::text_for_url(&identity_url(s, p)).map_err(Problem::internal)
+}
+
 /// The QR code of the piece's identity URL (SVG, 30 mm, error correction Q), for packaging and
 /// the printed certificate.
 #[utoipa::path(get, path = "/api/v1/pieces/{serial}/qr.svg", tag = "pieces",
     responses((status = 200, description = "SVG"), (status = 404, body = Problem)))]
 pub async fn qr_svg(State(s): S, Path(serial): Path<String>) -> ApiResult<Response> {
     let p = piece_or_404(&s, &serial).await?;
-    let svg = orfevre_twin::qr::svg(&identity_url(&s, &p), 30.0).map_err(Problem::internal)?;
+    let svg = orfevre_twin::qr::svg(&qr_text(&s, &p)?, 30.0).map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], svg)
         .into_response())
 }
@@ -764,7 +770,7 @@ pub async fn qr_png(
         return Err(Problem::bad_request("query", "module is 1–64 pixels").at("query:module", "1–64 pixels"));
     }
     let p = piece_or_404(&s, &serial).await?;
-    let png = orfevre_twin::qr::png(&identity_url(&s, &p), module).map_err(Problem::internal)?;
+    let png = orfevre_twin::qr::png(&qr_text(&s, &p)?, module).map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png).into_response())
 }
 
