@@ -131,7 +131,7 @@ pub fn apply_choice(d: &mut Design, c: &Choice, option: &str) {
 type Key = (String, String);
 
 /// A violation's identity for "no new violation": its rule, place and message.
-fn key(v: &Violation) -> Key {
+pub(crate) fn key(v: &Violation) -> Key {
     (v.rule.clone(), format!("{:?}|{}", v.place, v.message))
 }
 
@@ -305,7 +305,7 @@ impl Engine {
 
     /// The smallest repair admitting `option`: a larger size, else one removal from the same
     /// section, else two. Each proposal is verified before it is offered.
-    fn repair(&self, d: &Design, c: &Choice, option: &str, base: &Base) -> Option<Repair> {
+    pub(crate) fn repair(&self, d: &Design, c: &Choice, option: &str, base: &Base) -> Option<Repair> {
         if matches!(c, Choice::Size) {
             return None;
         }

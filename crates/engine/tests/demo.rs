@@ -1,20 +1,9 @@
 //! Data-driven: every example design of the demo brand, evaluated, against golden files.
 //! `valid-*.json` must be valid; `invalid-*.json` must be invalid for the rule its name says.
 
-use orfevre_engine::{Design, Engine};
-use std::path::PathBuf;
-
-#[allow(dead_code)]
-pub fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalogs/demo")
-}
-
-#[allow(dead_code)]
-pub fn demo_engine() -> Engine {
-    let loaded = orfevre_catalog::load_dir(&demo_dir()).unwrap();
-    assert_eq!(loaded.errors(), 0, "{:#?}", loaded.diagnostics);
-    Engine::new(loaded.catalog.unwrap())
-}
+mod common;
+use common::{demo_dir, demo_engine};
+use orfevre_engine::Design;
 
 /// The rule each invalid example exists to show.
 fn expected_rule(name: &str) -> &'static str {

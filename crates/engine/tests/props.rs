@@ -2,12 +2,14 @@
 //! - evaluation never panics, whatever the design;
 //! - a design called valid satisfies an independent re-check of the structural rules;
 //! - a candidate called feasible, added, leaves a valid design valid;
-//! - a suggested repair, applied, makes its candidate feasible.
+//! - a suggested repair, applied, makes its candidate feasible;
+//! - an alteration of a made piece accepted on a valid design leaves it valid (stock aside: the
+//!   piece's own modules were drawn from stock when it was made).
 
-mod demo;
-use demo::demo_engine;
+mod common;
+use common::demo_engine;
 use orfevre_catalog::{Mm, MountSpec};
-use orfevre_engine::{apply_choice, apply_edit, Design, Engine, MountDesign};
+use orfevre_engine::{apply_choice, apply_edit, Alteration, Choice, Design, Engine, MountDesign};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -142,7 +144,7 @@ proptest! {
         prop_assert!(e.evaluate(&d).valid);
         for (sec, pick) in steps {
             let choices = e.open_choices(&d);
-            let inserts: Vec<_> = choices.iter().filter(|c| matches!(c, orfevre_engine::Choice::Insert { .. })).collect();
+            let inserts: Vec<_> = choices.iter().filter(|c| matches!(c, Choice::Insert { .. })).collect();
             let c = inserts[sec % inserts.len()];
             let report = e.choice(&d, c);
             for cand in &report.candidates {
@@ -153,6 +155,82 @@ proptest! {
             apply_choice(&mut d, c, &feasible[pick % feasible.len()].option);
             let ev = e.evaluate(&d);
             prop_assert!(ev.valid, "{:?}", ev.violations);
+        }
+    }
+}
+
+/// The demo's valid examples, as made pieces.
+fn made_pieces() -> &'static [Design] {
+    static P: OnceLock<Vec<Design>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut out: Vec<_> = std::fs::read_dir(common::demo_dir().join("examples"))
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("valid-"))
+            .map(|p| Design::from_json(&std::fs::read(p).unwrap()).unwrap())
+            .collect();
+        out.sort_by_key(|d| d.hash());
+        out
+    })
+}
+
+fn is_module(c: &Choice) -> bool {
+    matches!(c, Choice::Insert { .. } | Choice::Station { .. } | Choice::Slot { .. } | Choice::Socket { .. })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// Alter made pieces (the valid examples) at random — components the mount lists as candidates,
+    /// now and then any component, removals in and out of range: an accepted alteration leaves the
+    /// piece valid (stock aside), and an addition the configurator calls feasible is accepted.
+    #[test]
+    fn accepted_alterations_keep_a_valid_piece_valid(piece in 0usize..64, ops in proptest::collection::vec((0usize..4, 0usize..64, 0usize..400, 0usize..12), 1..10)) {
+        let e = engine();
+        let pieces = made_pieces();
+        let mut d = pieces[piece % pieces.len()].clone();
+        let no_stock = |d: &Design| -> Vec<_> { e.violations(d).into_iter().filter(|v| v.rule != "stock").collect() };
+        prop_assert!(no_stock(&d).is_empty());
+        for (op, pick, sku, index) in ops {
+            let a = if op < 3 {
+                let modules: Vec<_> = e.open_choices(&d).into_iter().filter(is_module).collect();
+                if modules.is_empty() { continue; }
+                let choice = modules[pick % modules.len()].clone();
+                let cands = e.choice(&d, &choice).candidates;
+                let sku = if op == 2 || cands.is_empty() {
+                    e.catalog.components[sku % e.catalog.components.len()].sku.clone()
+                } else {
+                    cands[sku % cands.len()].option.clone()
+                };
+                Alteration::Add { choice, sku }
+            } else {
+                let lists: Vec<(String, usize, usize)> = d.mounts.iter().flat_map(|(id, m)| {
+                    let secs: Vec<usize> = match (&m.sections, &m.items) {
+                        (Some(s), _) => s.iter().map(Vec::len).collect(),
+                        (None, Some(i)) => vec![i.len()],
+                        _ => vec![],
+                    };
+                    secs.into_iter().enumerate().map(|(n, len)| (id.clone(), n, len)).collect::<Vec<_>>()
+                }).collect();
+                if lists.is_empty() { continue; }
+                let (mount, section, len) = lists[pick % lists.len()].clone();
+                Alteration::Remove { mount, section, index: index % (len + 1) }
+            };
+            match e.alter(&d, &a) {
+                Ok(done) => {
+                    prop_assert!(no_stock(&done.design).is_empty(), "{:?} broke {:?}", a, no_stock(&done.design));
+                    d = done.design;
+                }
+                Err(r) => {
+                    prop_assert!(!r.reasons.is_empty());
+                    if let Alteration::Add { choice, sku } = &a {
+                        let out_of_stock = e.catalog.component(sku).is_some_and(|c| e.catalog.comp(c).stock == Some(0));
+                        let same = r.reasons.iter().any(|m| m.contains("already there"));
+                        prop_assert!(out_of_stock || same || !e.feasible(&d, choice, sku),
+                            "{sku} refused ({:?}) though feasible", r.reasons);
+                    }
+                }
+            }
         }
     }
 }
