@@ -180,6 +180,22 @@ await check('piece-vault', async (page) => {
   await p2.getByRole('button', { name: 'Sign in' }).click();
   await p2.locator(`tr[data-order="${orderId}"]`).getByRole('button', { name: 'Record made piece' }).click();
   const serial = await p2.locator('[data-piece]').textContent();
+  // Later the workshop alters it from its page: a module from the feasible candidates, then one
+  // taken off; the story tells both.
+  await p2.goto(`${url}/p/${serial}`);
+  await p2.locator('form.alter').waitFor();
+  const chosen = (await p2.locator('form.alter select[name=sku] option').first().textContent()).trim();
+  await p2.getByLabel('Note (optional)').fill('a birthday');
+  await p2.locator('form.alter').getByRole('button', { name: 'Add or swap in' }).click();
+  await p2.locator('ol.story li[data-kind^=module_]').first().waitFor();
+  const story = await p2.locator('ol.story').textContent();
+  assert(story.includes(chosen) && story.includes('a birthday'), `the story names the module: ${story}`);
+  const off = (await p2.locator('ul.modules li').first().textContent()).replace('Take off', '').trim();
+  await p2.locator('ul.modules li').first().getByRole('button', { name: /^Take off/ }).click();
+  await p2.locator('ol.story li[data-kind=module_removed]').waitFor();
+  assert((await p2.locator('ol.story li[data-kind=module_removed]').textContent()).includes(off), `taken off: ${off}`);
+  assert((await p2.locator('#alter-err').textContent()) === '', 'no refusal');
+  await p2.screenshot({ path: `${shots}/piece-workshop.png`, fullPage: true });
   await staff.close();
   // The buyer finds it in her account and opens its page.
   const partial = [];

@@ -90,9 +90,11 @@ const pieceEn = {
   signedBy: 'Certificate signed by', certificate: 'Certificate (JSON)', print: 'Print the certificate',
   tapReplayed: 'This link was used already: tap the tag again to see the memories.', tapRevoked: 'This tag was reported lost.',
   myPieces: 'My pieces', claimCode: 'A gift code', claim: 'Claim the piece',
-  ev_made: 'Made in our workshop', ev_engraved: 'Engraved', ev_module_added: 'A charm was added', ev_module_removed: 'A charm was removed',
+  ev_made: 'Made in our workshop', ev_engraved: 'Engraved', ev_module_added: 'Added', ev_module_swapped: 'Swapped in', ev_module_removed: 'Taken off',
   ev_repaired: 'Repaired', ev_resized: 'Resized', ev_transferred: 'Passed on as a gift', ev_certificate_revoked: 'Certificate revoked',
   ev_tag_added: 'NFC tag fitted', ev_tag_revoked: 'NFC tag reported lost',
+  workshop: 'Workshop: alter this piece', takeOff: 'Take off', place: 'Where', module: 'Module', note: 'Note (optional)',
+  addModule: 'Add or swap in',
 };
 type PKey = keyof typeof pieceEn;
 const pieceFr: Record<PKey, string> = {
@@ -107,8 +109,10 @@ const pieceFr: Record<PKey, string> = {
   signedBy: 'Certificat signé par', certificate: 'Certificat (JSON)', print: 'Imprimer le certificat',
   tapReplayed: 'Ce lien a déjà servi : touchez de nouveau la puce pour voir les souvenirs.', tapRevoked: 'Cette puce a été déclarée perdue.',
   myPieces: 'Mes bijoux', claimCode: 'Un code cadeau', claim: 'Recevoir le bijou',
-  ev_made: 'Fabriqué dans notre atelier', ev_engraved: 'Gravé', ev_module_added: 'Un charm a été ajouté', ev_module_removed: 'Un charm a été retiré',
+  ev_made: 'Fabriqué dans notre atelier', ev_engraved: 'Gravé', ev_module_added: 'Ajouté', ev_module_swapped: 'Échangé', ev_module_removed: 'Retiré',
   ev_repaired: 'Réparé', ev_resized: 'Mis à taille', ev_transferred: 'Offert', ev_certificate_revoked: 'Certificat révoqué',
   ev_tag_added: 'Puce NFC posée', ev_tag_revoked: 'Puce NFC déclarée perdue',
+  workshop: 'Atelier : modifier ce bijou', takeOff: 'Retirer', place: 'Où', module: 'Élément', note: 'Note (facultative)',
+  addModule: 'Ajouter ou échanger',
 };
 export function tp(k: PKey): string { return (lang === 'fr' ? pieceFr : pieceEn)[k]; }

@@ -1,7 +1,7 @@
 // A piece's page (/p/{serial}): its certificate and story for anyone; its memory vault for its
 // owner (upload a photo, a video, a voice message recorded here; share with a tap and a PIN; give
 // it away; export) and, if the owner allows it, for whoever taps the genuine tag.
-import { Api, ApiError } from './api';
+import { Api, ApiError, CatalogInfo, ChoiceReport, ComponentView, Design } from './api';
 import { t, tp } from './i18n';
 
 export interface Item { id: string; kind: 'photo' | 'video' | 'voice'; mime: string; name: string; bytes: number; created_at: string; url: string; thumb?: string }
@@ -9,7 +9,7 @@ export interface PieceView {
   serial: string; url: string; page: string; base: string; design: string; catalog_version: string; made_at: string;
   record: { name: string; brand: string; size?: string | null; weight_g: string; materials: { sku: string; name: string; qty: number }[] };
   certificate: { issuer: { id: string; name: string }; proof?: { verificationMethod: string } };
-  revoked: boolean; history: { kind: string; at: string; note?: string }[];
+  revoked: boolean; history: { kind: string; at: string; note?: string; module?: string }[];
   access: 'public' | 'viewer' | 'owner' | 'staff'; pin_required: boolean;
   vault?: Item[]; sharing?: { tap_access: boolean; pin: boolean }; tags?: { uid: string; counter: number; revoked: boolean }[];
 }
@@ -27,9 +27,65 @@ function item(i: Item, owner: boolean): string {
     ${owner ? `<button data-delete="${i.id}" aria-label="${t('remove')} ${esc(i.name)}">${t('remove')}</button>` : ''}</li>`;
 }
 
+const MODULE_KINDS = ['insert', 'station', 'slot', 'socket'];
+
+/** The workshop's part of a piece's page: the modules on it, each to take off, and a module to
+ * add or swap in, from the candidates the engine calls feasible under the catalog on sale now (the
+ * server checks the alteration again on the piece as it is when it arrives). */
+async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Promise<{ html: string; wire: () => void }> {
+  const [saved, info, comps] = await Promise.all([
+    api.get<{ design: Design }>(`/api/v1/designs/${p.design}`),
+    api.get<CatalogInfo>('/api/v1/catalog'),
+    api.get<{ items: ComponentView[] }>('/api/v1/catalog/components?limit=500'),
+  ]);
+  const d: Design = { ...saved.design, catalog: { id: info.id, version: info.version } };
+  const { choices } = await api.post<{ choices: ChoiceReport[] }>('/api/v1/designs/evaluate?choices=true', d);
+  const names = new Map(comps.items.map((c) => [c.sku, c.name]));
+  const name = (sku: string) => names.get(sku) ?? sku;
+  const places = choices.filter((c) => MODULE_KINDS.includes(c.choice.kind) && c.candidates.some((x) => x.feasible));
+  const on: string[] = [];
+  for (const [mount, m] of Object.entries(d.mounts ?? {})) {
+    const lists = m.sections ?? (m.items ? [m.items] : []);
+    lists.forEach((list, section) => list.forEach((sku, index) => on.push(`<li>${esc(name(sku))}
+      <button type="button" data-off="${esc(JSON.stringify({ mount, section, index }))}" aria-label="${tp('takeOff')} ${esc(name(sku))}">${tp('takeOff')}</button></li>`)));
+  }
+  const html = `<section aria-labelledby="h-workshop"><h2 id="h-workshop">${tp('workshop')}</h2>
+    <ul class="modules">${on.join('')}</ul>
+    ${places.length ? `<form class="alter"><label>${tp('place')} <select name="place">${places.map((c, i) => `<option value="${i}">${esc(c.label)}</option>`).join('')}</select></label>
+      <label>${tp('module')} <select name="sku"></select></label>
+      <label>${tp('note')} <input name="note" maxlength="500"></label><button>${tp('addModule')}</button></form>` : ''}
+    <p class="err" role="alert" id="alter-err"></p></section>`;
+  const wire = () => {
+    const err = document.getElementById('alter-err')!;
+    const send = async (alteration: unknown, note?: string) => {
+      try { await api.post(`/api/v1/pieces/${p.serial}/alterations`, { alteration, note: note || null }); rerender(); }
+      catch (e) { err.textContent = e instanceof ApiError ? e.message : String(e); }
+    };
+    document.querySelectorAll<HTMLButtonElement>('button[data-off]').forEach((b) => {
+      b.onclick = () => void send({ op: 'remove', ...JSON.parse(b.dataset.off!) });
+    });
+    const f = document.querySelector<HTMLFormElement>('form.alter');
+    if (!f) return;
+    const place = f.elements.namedItem('place') as HTMLSelectElement;
+    const sku = f.elements.namedItem('sku') as HTMLSelectElement;
+    const fill = () => {
+      sku.innerHTML = places[Number(place.value)].candidates.filter((c) => c.feasible)
+        .map((c) => `<option value="${esc(c.option)}">${esc(name(c.option))}</option>`).join('');
+    };
+    place.onchange = fill;
+    fill();
+    f.onsubmit = (e) => {
+      e.preventDefault();
+      void send({ op: 'add', choice: places[Number(place.value)].choice, sku: sku.value }, (f.elements.namedItem('note') as HTMLInputElement).value);
+    };
+  };
+  return { html, wire };
+}
+
 export async function piecePage(api: Api, serial: string, shell: (body: string, title: string) => void, rerender: () => void) {
   const p = await api.get<PieceView>(`/api/v1/pieces/${encodeURIComponent(serial)}`);
   const owner = p.access === 'owner';
+  const workshop = p.access === 'staff' && !p.revoked ? await workshopPanel(api, p, rerender) : null;
   const notice = location.hash === '#tap-replayed' ? tp('tapReplayed') : location.hash === '#tap-revoked' ? tp('tapRevoked') : '';
   const vault = p.vault === undefined ? '' : `<section aria-labelledby="h-vault"><h2 id="h-vault">${tp('vault')}</h2>
     ${p.vault.length ? `<ul class="vault">${p.vault.map((i) => item(i, owner)).join('')}</ul>` : `<p>${tp('vaultEmpty')}</p>`}
@@ -56,12 +112,13 @@ export async function piecePage(api: Api, serial: string, shell: (body: string, 
       <img class="qr" src="/api/v1/pieces/${p.serial}/qr.svg" alt="${tp('qrAlt')}" width="120" height="120">
       <h2>${tp('materials')}</h2><ul>${p.record.materials.map((m) => `<li>${m.qty} × ${esc(m.name)}</li>`).join('')}</ul>
       <p>${t('weight')}: ${esc(p.record.weight_g)} g</p>
-      <h2>${tp('story')}</h2><ol class="story">${p.history.map((h) => `<li data-kind="${h.kind}">${day(h.at)} — ${esc(tp(('ev_' + h.kind) as never) || h.kind)}${h.note ? ` (${esc(h.note)})` : ''}</li>`).join('')}</ol>
+      <h2>${tp('story')}</h2><ol class="story">${p.history.map((h) => `<li data-kind="${h.kind}">${day(h.at)} — ${esc(tp(('ev_' + h.kind) as never) || h.kind)}${h.module ? `: ${esc(h.module)}` : ''}${h.note ? ` (${esc(h.note)})` : ''}</li>`).join('')}</ol>
       <p class="issuer">${tp('signedBy')} ${esc(p.certificate.issuer.name)} — <code>${esc(p.certificate.issuer.id.slice(0, 32))}…</code>
         <a href="/api/v1/pieces/${p.serial}/certificate.json" download="certificate-${p.serial}.json">${tp('certificate')}</a>
         <button id="print">${tp('print')}</button></p>
-    </article>${pin}${vault}${manage}`, p.record.name);
+    </article>${pin}${vault}${manage}${workshop?.html ?? ''}`, p.record.name);
   document.getElementById('print')!.onclick = () => window.print();
+  workshop?.wire();
   const fail = (el: Element | null, e: unknown) => { if (el) el.textContent = e instanceof ApiError ? e.message : String(e); };
 
   const pinForm = document.querySelector<HTMLFormElement>('form.pin');

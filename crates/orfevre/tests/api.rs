@@ -488,6 +488,12 @@ fn authorization_matrix(db: &Db) {
         ),
         (
             "POST",
+            format!("{p}/alterations"),
+            Some(json!({"alteration": {"op": "add", "choice": {"kind": "size"}, "sku": "x"}}).to_string()),
+            [401, 403, 403, 422, 403, 422, 403, 403],
+        ),
+        (
+            "POST",
             format!("{p}/revoke"),
             Some(json!({"reason": ""}).to_string()),
             [401, 403, 403, 422, 403, 403, 403, 403],

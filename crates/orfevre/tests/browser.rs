@@ -49,6 +49,7 @@ fn web_ui_in_chromium() {
         "keyboard-only",
         "order-to-back-office",
         "piece-vault",
+        "piece-workshop",
         "back-office-catalog",
         "viewer-3d-ring",
         "viewer-3d-worn",

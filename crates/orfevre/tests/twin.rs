@@ -519,6 +519,137 @@ fn box_claim(db: &Db) {
 }
 both!(box_claim);
 
+/// After the sale, the workshop adds a charm, swaps a clip and takes a dangle off, each checked on
+/// the piece as it is then; one that breaks a rule is refused with the rule; the record and the
+/// story follow; alterations racing on two servers are all kept, none made on a stale state.
+fn piece_alterations(db: &Db) {
+    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
+        add_user(db, e, r);
+    }
+    let a = Server::start(db, &[]);
+    let b = if db.is_postgres() { Some(Server::start(db, &[])) } else { None };
+    let (admin, workshop, buyer) = (login(&a, "admin@t.test"), login(&a, "atelier@t.test"), login(&a, "buyer@t.test"));
+    let order = order_in_production(&a, &buyer, &admin, &workshop, "valid-moments-bracelet.json");
+    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", a.url), &json!({}));
+    assert_eq!(st, 201, "{made}");
+    let serial = made["serial"].as_str().unwrap().to_string();
+    let alterations = format!("{}/api/v1/pieces/{serial}/alterations", a.url);
+    let add = |section: usize, sku: &str| json!({"alteration": {"op": "add", "choice": {"kind": "insert", "mount": "strand", "section": section}, "sku": sku}});
+    let weight = |v: &Value| v["record"]["weight_g"].as_str().unwrap().parse::<f64>().unwrap();
+    let materials = |v: &Value| -> Vec<String> {
+        v["record"]["materials"].as_array().unwrap().iter().map(|m| m["sku"].as_str().unwrap().to_string()).collect()
+    };
+
+    // Only staff alter pieces.
+    let (st, _) = send_json(&buyer, "POST", alterations.clone(), &add(2, "MO-CH-HEART-SEA"));
+    assert_eq!(st, 403);
+    let (st, _) = json(client().post(&alterations).json(&add(2, "MO-CH-HEART-SEA")).send().unwrap());
+    assert_eq!(st, 401);
+
+    // A gold-tone heart joins the gold-tone charms.
+    let (st, v) = send_json(&workshop, "POST", alterations.clone(), &add(2, "MO-CH-HEART-SEA"));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        (v["alteration"]["kind"].as_str(), v["alteration"]["sku"].as_str()),
+        (Some("module_added"), Some("MO-CH-HEART-SEA"))
+    );
+    assert_ne!(v["design"], made["design"], "the piece's design follows it");
+    assert!(materials(&v).contains(&"MO-CH-HEART-SEA".to_string()), "{}", v["record"]);
+    assert!((weight(&v) - weight(&made) - 2.1).abs() < 1e-9, "{} → {}", weight(&made), weight(&v));
+    let (st, saved) =
+        json(client().get(format!("{}/api/v1/designs/{}", a.url, v["design"].as_str().unwrap())).send().unwrap());
+    assert_eq!((st, saved["valid"].as_bool()), (200, Some(true)), "{saved}");
+    // The certificate still says what was made.
+    assert_eq!(v["certificate"], made["certificate"]);
+
+    // A rose-tone charm would break the brand's rule: refused, naming it, and nothing changes.
+    let (st, p) = send_json(&workshop, "POST", alterations.clone(), &add(0, "MO-CH-HEART-SKY"));
+    assert_eq!((st, p["type"].as_str()), (422, Some("urn:orfevre:problem:cannot-alter")), "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/alteration/sku");
+    assert!(p["errors"][0]["detail"].as_str().unwrap().contains("Gold-tone and rose-tone"), "{p}");
+    let (_, now) = json(workshop.client.get(format!("{}/api/v1/pieces/{serial}", a.url)).send().unwrap());
+    assert_eq!(now["design"], v["design"]);
+    // Bad bodies name the field; module history goes through alterations, not free events.
+    let (st, p) = send_json(&workshop, "POST", alterations.clone(), &json!({"alteration": {"op": "glue"}}));
+    assert_eq!(st, 422, "{p}");
+    assert!(p["errors"][0]["pointer"].as_str().unwrap().starts_with("/alteration"), "{p}");
+    let (st, p) = send_json(
+        &workshop,
+        "POST",
+        alterations.clone(),
+        &json!({"alteration": {"op": "remove", "mount": "strand", "section": 1, "index": 9}}),
+    );
+    assert_eq!((st, p["errors"][0]["pointer"].as_str()), (422, Some("/alteration/index")), "{p}");
+    let (st, _) = send_json(
+        &workshop,
+        "POST",
+        format!("{}/api/v1/pieces/{serial}/events", a.url),
+        &json!({"kind": "module_added"}),
+    );
+    assert_eq!(st, 422);
+
+    // The disc clip is swapped for a star; the heart dangle comes off.
+    let swap = json!({"alteration": {"op": "add", "choice": {"kind": "station", "mount": "strand", "index": 0}, "sku": "MO-CL-STAR"}, "note": "the wearer's choice"});
+    let (st, v) = send_json(&workshop, "POST", alterations.clone(), &swap);
+    assert_eq!(
+        (st, v["alteration"]["kind"].as_str(), v["alteration"]["replaced"].as_str()),
+        (201, Some("module_swapped"), Some("MO-CL-DISC")),
+        "{v}"
+    );
+    let off = json!({"alteration": {"op": "remove", "mount": "strand", "section": 1, "index": 1}});
+    let (st, v) = send_json(&workshop, "POST", alterations.clone(), &off);
+    assert_eq!((st, v["alteration"]["sku"].as_str()), (201, Some("MO-DG-HEART")), "{v}");
+    assert!(!materials(&v).contains(&"MO-DG-HEART".to_string()));
+
+    // Spacers added at once from two servers: every one is kept.
+    let urls: Vec<String> = std::iter::once(a.url.clone()).chain(b.iter().map(|b| b.url.clone())).collect();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let start = start.clone();
+            let url = format!("{}/api/v1/pieces/{serial}/alterations", urls[i % urls.len()]);
+            // Sessions live in the database: one signed in on the first server works on the second.
+            let c = login(&a, "atelier@t.test");
+            let body = add(i % 3, "MO-SP-PLAIN");
+            std::thread::spawn(move || {
+                start.wait();
+                send_json(&c, "POST", url, &body).0
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(statuses.iter().all(|&s| s == 201), "{statuses:?}");
+    let (_, now) = json(workshop.client.get(format!("{}/api/v1/pieces/{serial}", a.url)).send().unwrap());
+    let spacers = now["record"]["materials"].as_array().unwrap().iter().find(|m| m["sku"] == "MO-SP-PLAIN").unwrap()
+        ["qty"]
+        .as_u64();
+    assert_eq!(spacers, Some(1 + 6), "one as made, six added");
+
+    // The public story tells it, with the modules' names and the note.
+    let (_, public) = json(client().get(format!("{}/api/v1/pieces/{serial}", a.url)).send().unwrap());
+    let story: Vec<(String, String)> = public["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_string(), e["module"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(
+        story[..4].iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["made", "module_added", "module_swapped", "module_removed"]
+    );
+    assert_eq!(story[1].1, "Sea heart charm");
+    assert_eq!(story.len(), 4 + 6);
+    assert!(public["history"][2]["note"] == "the wearer's choice", "{}", public["history"]);
+
+    // A revoked piece is not altered.
+    let (st, _) =
+        send_json(&admin, "POST", format!("{}/api/v1/pieces/{serial}/revoke", a.url), &json!({"reason": "lost"}));
+    assert_eq!(st, 204);
+    let (st, _) = send_json(&workshop, "POST", alterations, &add(2, "MO-SP-PLAIN"));
+    assert_eq!(st, 409);
+}
+both!(piece_alterations);
+
 /// Many taps at once, each URL sent twice, spread over servers on one database: every counter is
 /// accepted at most once, and the stored counter ends at the highest.
 fn concurrent_taps(db: &Db) {

@@ -1305,7 +1305,7 @@ pub async fn revoke_token(State(s): S, who: Principal, Path(id): Path<String>) -
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// http:// or https:// URL receiving `order.created`, `order.status_changed`, `piece.made` and `piece.transferred`.
+    /// http:// or https:// URL receiving `order.created`, `order.status_changed`, `piece.made`, `piece.altered` and `piece.transferred`.
     pub url: String,
 }
 

@@ -20,7 +20,7 @@ use utoipa::OpenApi;
         api::create_token, api::revoke_token,
         api::create_webhook, api::list_webhooks, api::delete_webhook, api::list_deliveries,
         pieces::make_piece, pieces::order_pieces, pieces::get_piece, pieces::certificate, pieces::qr_svg, pieces::qr_png,
-        pieces::add_event, pieces::revoke_piece, pieces::add_tag, pieces::revoke_tag, pieces::set_sharing,
+        pieces::add_event, pieces::alter_piece, pieces::revoke_piece, pieces::add_tag, pieces::revoke_tag, pieces::set_sharing,
         pieces::unlock, pieces::upload, pieces::export, pieces::vault_media, pieces::vault_thumb,
         pieces::delete_item, pieces::gift, pieces::claim, pieces::my_pieces, pieces::status_list,
         pieces::did_document, pieces::tap,

@@ -60,6 +60,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/pieces/{serial}/qr.svg", get(qr_svg))
         .route("/api/v1/pieces/{serial}/qr.png", get(qr_png))
         .route("/api/v1/pieces/{serial}/events", post(add_event))
+        .route("/api/v1/pieces/{serial}/alterations", post(alter_piece))
         .route("/api/v1/pieces/{serial}/revoke", post(revoke_piece))
         .route("/api/v1/pieces/{serial}/tags", post(add_tag))
         .route("/api/v1/pieces/{serial}/tags/{uid}/revoke", post(revoke_tag))
@@ -233,6 +234,9 @@ pub struct HistoryView {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a module added, swapped in or taken off: the component's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -280,6 +284,7 @@ const PUBLIC_EVENTS: &[&str] = &[
     "made",
     "engraved",
     "module_added",
+    "module_swapped",
     "module_removed",
     "repaired",
     "resized",
@@ -297,6 +302,7 @@ async fn piece_view(s: &AppState, p: Piece, access: Access, pin_required: bool) 
         .filter(|e| private || PUBLIC_EVENTS.contains(&e.kind.as_str()))
         .map(|e| HistoryView {
             note: e.detail.get("note").and_then(Value::as_str).map(str::to_string),
+            module: e.detail.get("name").and_then(Value::as_str).map(str::to_string),
             kind: e.kind,
             at: rfc3339(e.at),
         })
@@ -386,16 +392,8 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
     let row =
         s.store.design(&o.design_hash).await?.ok_or_else(|| Problem::internal("the order's design is missing"))?;
     let d = orfevre_engine::Design::from_json(row.body.as_bytes()).map_err(Problem::internal)?;
-    let ev = e.evaluate(&d);
-    let base = e.catalog.base(&d.base).map(|b| &e.catalog.bases[b as usize]);
-    let record = json!({
-        "name": base.map(|b| b.name.clone()).unwrap_or_else(|| d.base.clone()),
-        "size": d.size,
-        "materials": ev.bom.iter().map(|l| json!({"sku": l.sku, "name": l.name, "qty": l.qty})).collect::<Vec<_>>(),
-        "weight_g": ev.weight.as_decimal().to_string(),
-        "brand": e.catalog.brand.name,
-    });
-    let gtin = base.and_then(|b| b.gtin.clone());
+    let record = record_of(&e, &d);
+    let gtin = e.catalog.base(&d.base).and_then(|b| e.catalog.bases[b as usize].gtin.clone());
     let (did, method) = issuer(&s);
     let list = s.store.piece_count().await? / (STATUS_BITS as i64 / 2);
     let now = now_ms();
@@ -487,6 +485,19 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
         r.headers_mut().insert(header::LOCATION, v);
     }
     Ok(r)
+}
+
+/// What a piece is, from its design: name, size, materials, weight, brand.
+fn record_of(e: &orfevre_engine::Engine, d: &orfevre_engine::Design) -> Value {
+    let ev = e.evaluate(d);
+    let base = e.catalog.base(&d.base).map(|b| &e.catalog.bases[b as usize]);
+    json!({
+        "name": base.map(|b| b.name.clone()).unwrap_or_else(|| d.base.clone()),
+        "size": d.size,
+        "materials": ev.bom.iter().map(|l| json!({"sku": l.sku, "name": l.name, "qty": l.qty})).collect::<Vec<_>>(),
+        "weight_g": ev.weight.as_decimal().to_string(),
+        "brand": e.catalog.brand.name,
+    })
 }
 
 /// 12 characters of Crockford base 32 (60 random bits): short enough to engrave, too many to guess.
@@ -829,12 +840,24 @@ pub async fn digital_link(State(s): S, Path((gtin, serial)): Path<(String, Strin
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEvent {
-    /// engraved, module_added, module_removed, repaired, resized.
+    /// engraved, repaired, resized (modules go through `POST …/alterations`, which checks them).
     pub kind: String,
     pub note: Option<String>,
 }
 
-const EVENT_KINDS: &[&str] = &["engraved", "module_added", "module_removed", "repaired", "resized"];
+const EVENT_KINDS: &[&str] = &["engraved", "repaired", "resized"];
+
+/// A history note: trimmed, at most [`MAX_NOTE`] characters, no control characters.
+fn note_of(note: Option<String>, pointer: &str) -> ApiResult<Option<String>> {
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if let Some(n) = &note {
+        if n.chars().count() > MAX_NOTE || n.chars().any(char::is_control) {
+            let why = format!("at most {MAX_NOTE} characters, no control characters");
+            return Err(Problem::invalid("validation", format!("{pointer}: {why}")).at(pointer, why));
+        }
+    }
+    Ok(note)
+}
 
 /// Add to a piece's history (workshop, admin).
 #[utoipa::path(post, path = "/api/v1/pieces/{serial}/events", tag = "pieces", request_body = NewEvent,
@@ -850,16 +873,109 @@ pub async fn add_event(
         let why = format!("one of {}", EVENT_KINDS.join(", "));
         return Err(Problem::invalid("validation", format!("/kind: {why}")).at("/kind", why));
     }
-    let note = e.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    if let Some(n) = &note {
-        if n.chars().count() > MAX_NOTE || n.chars().any(char::is_control) {
-            let why = format!("at most {MAX_NOTE} characters, no control characters");
-            return Err(Problem::invalid("validation", format!("/note: {why}")).at("/note", why));
-        }
-    }
+    let note = note_of(e.note, "/note")?;
     let p = piece_or_404(&s, &serial).await?;
     s.store.add_piece_event(&p.serial, &e.kind, &json!({"note": note}), &who.actor()).await?;
     Ok((StatusCode::CREATED, axum::Json(piece_view(&s, p, Access::Staff, false).await?)).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlterPiece {
+    /// `{"op": "add", "choice": {"kind": "insert", "mount": "strand", "section": 0}, "sku": "…"}`
+    /// (kinds insert, station, slot, socket; a taken station, slot or socket is a swap) or
+    /// `{"op": "remove", "mount": "strand", "section": 0, "index": 2}`.
+    #[schema(value_type = Object)]
+    pub alteration: orfevre_engine::Alteration,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PieceAltered {
+    #[serde(flatten)]
+    pub piece: PieceView,
+    /// What changed: kind (module_added, module_swapped, module_removed), sku, replaced.
+    #[schema(value_type = Object)]
+    pub alteration: orfevre_engine::Altered,
+}
+
+/// How often an alteration is checked: again each time another one changed the piece meanwhile.
+/// Each loss is another alteration's success, so this many attempts always get through when at
+/// most this many alterations of one piece race (a workshop has one or two benches on a piece).
+const ALTER_ATTEMPTS: usize = 8;
+
+/// Alter a made piece (workshop, admin): a charm, bead, link, clip or insert added, swapped in or
+/// taken off. Checked against the piece's current state under the catalog on sale now (a module
+/// bought later comes from it): refused with the rules it would break (422 `cannot-alter`, and a
+/// verified repair where one exists), else the piece's design, materials and weight follow, and
+/// its story tells it.
+#[utoipa::path(post, path = "/api/v1/pieces/{serial}/alterations", tag = "pieces", request_body = AlterPiece,
+    responses((status = 201, body = PieceAltered), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn alter_piece(
+    State(s): S,
+    who: Principal,
+    Path(serial): Path<String>,
+    Json(body): Json<AlterPiece>,
+) -> ApiResult<Response> {
+    who.require(PIECE_STAFF)?;
+    let note = note_of(body.note, "/note")?;
+    for _ in 0..ALTER_ATTEMPTS {
+        let p = piece_or_404(&s, &serial).await?;
+        if p.revoked_at.is_some() {
+            return Err(Problem::conflict(format!("piece {serial}'s certificate is revoked: it is not altered")));
+        }
+        let row =
+            s.store.design(&p.design_hash).await?.ok_or_else(|| Problem::internal("a piece's design is missing"))?;
+        let mut d = orfevre_engine::Design::from_json(row.body.as_bytes()).map_err(Problem::internal)?;
+        let e = s.catalogs.active();
+        d.catalog =
+            orfevre_engine::CatalogRef { id: e.catalog.brand.id.clone(), version: e.catalog.brand.version.clone() };
+        let a = body.alteration.clone();
+        let (e, checked) = tokio::task::spawn_blocking(move || {
+            let checked = e.alter(&d, &a).map(|done| {
+                let record = record_of(&e, &done.design);
+                (done, record)
+            });
+            (e, checked)
+        })
+        .await
+        .map_err(Problem::internal)?;
+        let (done, record) = checked.map_err(|r| {
+            let mut problem =
+                Problem::invalid("cannot-alter", format!("{serial} cannot take this: {}", r.reasons.join("; ")));
+            for why in &r.reasons {
+                problem = problem.at(format!("/alteration{}", r.pointer), why.clone());
+            }
+            match r.repair {
+                Some(repair) => problem.with("repair", repair),
+                None => problem,
+            }
+        })?;
+        let hash = done.design.hash();
+        let version = e.catalog.brand.version.clone();
+        s.store.put_design(&hash, &version, &done.design.canonical_json(), None).await?;
+        let name = e.catalog.component(&done.sku).map(|c| e.catalog.comp(c).name.clone());
+        let kind = done.kind.as_str();
+        let detail = json!({"sku": done.sku, "name": name, "replaced": done.replaced, "design": hash,
+            "catalog_version": version, "note": note});
+        let payload = json!({
+            "type": "piece.altered",
+            "timestamp": rfc3339(now_ms()),
+            "data": {"serial": p.serial, "kind": kind, "sku": done.sku, "replaced": done.replaced, "design": hash},
+        })
+        .to_string();
+        let to = orfevre_store::PieceState { design_hash: hash, catalog_version: version, record };
+        if s.store.alter_piece(&p.serial, &p.design_hash, &to, kind, &detail, &who.actor(), &payload).await? {
+            let p = piece_or_404(&s, &serial).await?;
+            let view = piece_view(&s, p, Access::Staff, false).await?;
+            return Ok(
+                (StatusCode::CREATED, axum::Json(PieceAltered { piece: view, alteration: done })).into_response()
+            );
+        }
+        // Another alteration (or a revocation) came first: check again on what the piece is now.
+        tracing::debug!(serial = %serial, "alteration raced another one; checking again");
+    }
+    Err(Problem::conflict(format!("piece {serial} kept changing while this alteration was checked; try again")))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -15,11 +15,15 @@ use std::time::Duration;
 pub struct Piece {
     pub serial: String,
     pub order_id: String,
+    /// The piece's current design: the order's as made, then each alteration's (the certificate
+    /// keeps what was made).
     pub design_hash: String,
+    /// The catalog version the current design is checked against.
     pub catalog_version: String,
     pub base_id: String,
     pub gtin: Option<String>,
-    /// What was made: name, materials, sizes (JSON, written once at making).
+    /// What the piece is: name, materials, weight (JSON, written at making and at each
+    /// alteration).
     pub record: serde_json::Value,
     /// The signed certificate of authenticity (a Verifiable Credential).
     pub certificate: serde_json::Value,
@@ -49,6 +53,14 @@ pub struct NewPiece {
     pub status_list: i64,
     pub status_index: i64,
     pub owner_id: Option<String>,
+}
+
+/// A piece's current state: as made, then after each alteration.
+#[derive(Clone, Debug)]
+pub struct PieceState {
+    pub design_hash: String,
+    pub catalog_version: String,
+    pub record: serde_json::Value,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -301,6 +313,44 @@ impl Store {
         Self::piece_event_tx(&mut tx, serial, kind, detail, actor, now_ms()).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Moves a piece to the state an alteration gives it — its design, the catalog version that
+    /// design is checked against, its record — with the history event and the `piece.altered`
+    /// webhook deliveries, in one transaction. A compare-and-set on the design the alteration was
+    /// checked against: false when another alteration came first (the caller checks again on the
+    /// new state), so no alteration is lost or made on a state it was not checked against.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn alter_piece(
+        &self,
+        serial: &str,
+        from_design: &str,
+        to: &PieceState,
+        kind: &str,
+        detail: &serde_json::Value,
+        actor: &str,
+        event_payload: &str,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE pieces SET design_hash = $1, catalog_version = $2, record = $3 \
+             WHERE serial = $4 AND design_hash = $5 AND revoked_at IS NULL",
+        )
+        .bind(&to.design_hash)
+        .bind(&to.catalog_version)
+        .bind(to.record.to_string())
+        .bind(serial)
+        .bind(from_design)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        Self::piece_event_tx(&mut tx, serial, kind, detail, actor, now).await?;
+        Self::enqueue(&mut tx, "piece.altered", event_payload, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Revokes a piece's certificate (its bit in the status list goes to 1). False when it was
