@@ -255,6 +255,15 @@ mod tests {
     }
 
     #[test]
+    fn the_rdfc_vector_is_refused_as_another_cryptosuite() {
+        // The same credential and key under eddsa-rdfc-2022 (RDF canonicalization): a valid proof
+        // of a suite we do not verify is reported as such, never checked as if it were JCS.
+        let signed: Value = serde_json::from_str(&vector("eddsa-rdfc-2022_signedDataInt.json")).unwrap();
+        let e = verify(&signed).unwrap_err();
+        assert!(matches!(&e, VerifyError::Malformed(m) if m.contains("eddsa-jcs-2022")), "{e}");
+    }
+
+    #[test]
     fn signing_the_vector_again_gives_its_proof() {
         let pair: Value = serde_json::from_str(&vector("keyPair.json")).unwrap();
         let keys = Keys::from_multibase(pair["privateKeyMultibase"].as_str().unwrap()).unwrap();
