@@ -1,10 +1,11 @@
 //! Issue 2's benchmark: a generated catalog of 5,000 components and a 20-position bracelet —
-//! full evaluation plus the feasibility of every candidate for one open position.
+//! full evaluation plus the feasibility of every candidate for one open position; and a made
+//! piece's alteration checked on it.
 //! Run: `cargo bench -p orfevre-engine --bench evaluate`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use orfevre_catalog::SourceSet;
-use orfevre_engine::{Choice, Design, Engine};
+use orfevre_engine::{Alteration, Choice, Design, Engine};
 use std::fmt::Write;
 use std::hint::black_box;
 
@@ -106,9 +107,23 @@ fn bench_full(c: &mut Criterion) {
     });
 }
 
+/// A made piece's alteration: one charm added to the 20-position bracelet (accepted), and the
+/// same on the full size-14 bracelet (refused, with a verified repair).
+fn bench_alter(c: &mut Criterion) {
+    let e = catalog();
+    let add = Alteration::Add { choice: Choice::Insert { mount: "strand".into(), section: 0 }, sku: "C60".into() };
+    let (roomy, full) = (design(&e), design_at(&e, "14"));
+    assert!(e.alter(&roomy, &add).is_ok());
+    assert!(e.alter(&full, &add).unwrap_err().repair.is_some());
+    c.bench_function("alter: add a charm (accepted)", |b| b.iter(|| black_box(e.alter(black_box(&roomy), &add))));
+    c.bench_function("alter: add a charm to a full section (refused, repair)", |b| {
+        b.iter(|| black_box(e.alter(black_box(&full), &add)))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(8));
-    targets = bench, bench_full
+    targets = bench, bench_full, bench_alter
 }
 criterion_main!(benches);
