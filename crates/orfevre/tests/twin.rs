@@ -231,6 +231,22 @@ fn piece_lifecycle(db: &Db) {
     assert_eq!(tap(&phone, &other_key).status, 403, "a tag keyed by someone else");
     let (st, p) = json(phone.get(format!("{}/t?e=00", s.url)).send().unwrap());
     assert_eq!(st, 400, "{p}");
+    // A phone's browser gets the refusal as a page in the brand's words (its language), same status.
+    let page_of = |url: &str, lang: &str| {
+        let r = phone.get(url).header("accept", "text/html,*/*").header("accept-language", lang).send().unwrap();
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        (r.status().as_u16(), ct, r.text().unwrap())
+    };
+    let (st, ct, html) = page_of(&forged, "en-GB,en;q=0.8");
+    assert_eq!((st, ct.as_str()), (403, "text/html; charset=utf-8"));
+    assert!(html.contains("This tag could not be verified") && html.contains("Maison Lumen"), "{html}");
+    let (st, _, html) = page_of(&forged, "fr-FR,fr;q=0.9");
+    assert!(
+        st == 403 && html.contains("Cette puce n’a pas pu être vérifiée") && html.contains(r#"lang="fr""#),
+        "{html}"
+    );
+    let (st, _, html) = page_of(&format!("{}/t?e=00", s.url), "en");
+    assert!(st == 400 && html.contains("not a tag reading"), "{html}");
     // The forged taps did not move the counter: 2 is still fresh.
     assert_eq!(tap(&phone, &tap_url(&s.url, meta, file, uid, 2)).label, "accepted");
 
