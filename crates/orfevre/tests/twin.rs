@@ -666,6 +666,98 @@ fn piece_alterations(db: &Db) {
 }
 both!(piece_alterations);
 
+/// A minimal ISO base media file — `ftyp`, a `moov` with its `mvhd`, an `mdat` — for exiftool to
+/// write a recording place into, as a phone would.
+fn bmff(brand: &[u8; 4], moov_first: bool) -> Vec<u8> {
+    let bx = |kind: &[u8], payload: &[u8]| [&((8 + payload.len()) as u32).to_be_bytes()[..], kind, payload].concat();
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes()); // time scale
+    mvhd[16..20].copy_from_slice(&2000u32.to_be_bytes()); // duration
+    mvhd[20..24].copy_from_slice(&0x0001_0000u32.to_be_bytes()); // rate 1.0
+    mvhd[24..26].copy_from_slice(&0x0100u16.to_be_bytes()); // volume 1.0
+    for (i, v) in [(36, 0x0001_0000u32), (52, 0x0001_0000), (68, 0x4000_0000), (96, 2)] {
+        mvhd[i..i + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let ftyp = bx(b"ftyp", &[&brand[..], &[0, 0, 0, 0], &brand[..]].concat());
+    let moov = bx(b"moov", &bx(b"mvhd", &mvhd));
+    let mdat = bx(b"mdat", &(0..4096).map(|i| (i * 13 % 256) as u8).collect::<Vec<_>>());
+    if moov_first {
+        [ftyp, moov, mdat].concat()
+    } else {
+        [ftyp, mdat, moov].concat()
+    }
+}
+
+/// The tags exiftool reads that say where: GPS anything, location anything.
+fn place_tags(file: &Path) -> Vec<String> {
+    let tags = exif_tags(file);
+    tags.as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| {
+            let k = k.to_ascii_lowercase();
+            k.contains("gps") || k.contains("location")
+        })
+        .cloned()
+        .collect()
+}
+
+/// A video and a voice message recorded on a phone carry the place they were recorded (QuickTime
+/// `©xyz`, the `com.apple.quicktime.location` keys, XMP): the vault keeps neither, as exiftool
+/// reads the stored files, and the files keep their size and their media data.
+#[test]
+fn recordings_lose_their_place() {
+    if Command::new("exiftool").arg("-ver").output().is_err() {
+        return skip("exiftool is missing (Debian libimage-exiftool-perl)");
+    }
+    let db = Db::sqlite();
+    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
+        add_user(&db, e, r);
+    }
+    let s = Server::start(&db, &[]);
+    let (admin, workshop, buyer) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"), login(&s, "buyer@t.test"));
+    let order = order_in_production(&s, &buyer, &admin, &workshop, "valid-locket.json");
+    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &json!({}));
+    assert_eq!(st, 201, "{made}");
+    let serial = made["serial"].as_str().unwrap();
+    let dir = tmp("recordings");
+    for (name, mime, brand, moov_first) in
+        [("clip.mov", "video/quicktime", b"qt  ", false), ("hello.m4a", "audio/mp4", b"M4A ", true)]
+    {
+        let f = dir.join(name);
+        std::fs::write(&f, bmff(brand, moov_first)).unwrap();
+        let out = Command::new("exiftool")
+            .args(["-q", "-overwrite_original", "-UserData:GPSCoordinates=48.8584, 2.2945, 35"])
+            .args(["-Keys:GPSCoordinates=48.8584, 2.2945, 35", "-XMP:GPSLatitude=48.8584", "-XMP:GPSLongitude=2.2945"])
+            .args(["-Keys:Make=Phone"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let before = place_tags(&f);
+        assert!(before.iter().any(|t| t.contains("GPSCoordinates")), "exiftool wrote a place: {before:?}");
+        let sent = std::fs::read(&f).unwrap();
+        let (st, item) = upload(&buyer, &s, serial, mime, name, sent.clone());
+        assert_eq!(st, 201, "{item}");
+        let stored = buyer.client.get(format!("{}{}", s.url, item["url"].as_str().unwrap())).send().unwrap();
+        let stored = stored.bytes().unwrap().to_vec();
+        assert_eq!(stored.len(), sent.len(), "{name}: no byte moves");
+        let back = dir.join(format!("stored-{name}"));
+        std::fs::write(&back, &stored).unwrap();
+        assert_eq!(place_tags(&back), Vec::<String>::new(), "{name}: exiftool still reads a place");
+        assert_eq!(exif_tags(&back)["Keys:Make"], "Phone", "{name}: the rest of the metadata stays");
+        let changed = sent.iter().zip(&stored).filter(|(a, b)| a != b).count();
+        assert!(changed > 0 && changed <= 4 * 6, "{name}: only box types change ({changed} bytes)");
+    }
+    // A QuickTime file cut short is refused, and nothing is kept.
+    let mut cut = bmff(b"qt  ", false);
+    cut.truncate(cut.len() - 20);
+    let (st, p) = upload(&buyer, &s, serial, "audio/mp4", "cut", cut);
+    assert_eq!((st, p["type"].as_str()), (422, Some("urn:orfevre:problem:unreadable-media")), "{p}");
+    let (_, page) = json(buyer.client.get(format!("{}/api/v1/pieces/{serial}", s.url)).send().unwrap());
+    assert_eq!(page["vault"].as_array().unwrap().len(), 2, "{page}");
+}
+
 /// Many taps at once, each URL sent twice, spread over servers on one database: every counter is
 /// accepted at most once, and the stored counter ends at the highest.
 fn concurrent_taps(db: &Db) {

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bmff;
 pub mod catalogs;
 pub mod engraving;
 pub mod media;

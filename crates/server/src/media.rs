@@ -82,6 +82,12 @@ pub fn kind_of(content_type: &str) -> Option<(&'static str, Kind)> {
     TYPES.iter().find(|(t, _)| *t == base).map(|(t, k)| (*t, *k))
 }
 
+/// Whether `mime` is an ISO base media file (MP4, QuickTime, M4A), whose location boxes the
+/// vault removes ([`crate::bmff`]).
+pub fn is_bmff(mime: &str) -> bool {
+    matches!(mime, "video/mp4" | "video/quicktime" | "audio/mp4")
+}
+
 /// Whether the first bytes of a file are those of `mime`.
 pub fn sniff(mime: &str, head: &[u8]) -> bool {
     let at = |i: usize, sig: &[u8]| head.len() >= i + sig.len() && &head[i..i + sig.len()] == sig;
@@ -201,19 +207,41 @@ impl Media {
     }
 
     /// Streams `body` into `key` after `head` (bytes already read); refuses more than `limit`
-    /// bytes in all, leaving nothing behind. Returns the size.
+    /// bytes in all, leaving nothing behind. With `scrubber`, an MP4 or QuickTime file loses the
+    /// place it was recorded on the way ([`crate::bmff`]); one it cannot read is refused (422).
+    /// Returns the size.
     pub async fn put_stream(
         &self,
         key: &str,
         head: Bytes,
         mut stream: axum::body::BodyDataStream,
         limit: u64,
+        mut scrubber: Option<crate::bmff::Scrubber>,
     ) -> ApiResult<u64> {
         let path = ObjectPath::from(key);
         let upload = self.store.put_multipart(&path).await.map_err(Problem::internal)?;
         let mut w = WriteMultipart::new(upload);
         let mut n = head.len() as u64;
-        w.put(head);
+        let mut ready = Vec::new();
+        let unreadable =
+            |e: crate::bmff::ScrubError| Problem::invalid("unreadable-media", e.to_string()).at("", e.to_string());
+        macro_rules! write {
+            ($chunk:expr) => {
+                match scrubber.as_mut() {
+                    None => w.put($chunk),
+                    Some(s) => {
+                        if let Err(e) = s.push($chunk, &mut ready) {
+                            let _ = w.abort().await;
+                            return Err(unreadable(e));
+                        }
+                        for b in ready.drain(..) {
+                            w.put(b);
+                        }
+                    }
+                }
+            };
+        }
+        write!(head);
         while let Some(chunk) = stream.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
@@ -228,7 +256,17 @@ impl Media {
                 return Err(crate::problem::too_large(limit as usize));
             }
             w.wait_for_capacity(4).await.map_err(Problem::internal)?;
-            w.put(chunk);
+            write!(chunk);
+        }
+        if let Some(s) = scrubber {
+            match s.finish() {
+                Ok(blanked) if blanked > 0 => tracing::debug!(key, blanked, "location metadata removed"),
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = w.abort().await;
+                    return Err(unreadable(e));
+                }
+            }
         }
         w.finish().await.map_err(Problem::internal)?;
         Ok(n)
@@ -391,13 +429,14 @@ mod tests {
         let m = Media::local(dir.path()).unwrap();
         let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000])));
         let body = Body::from_stream(futures_util::stream::iter(chunks));
-        let err = m.put_stream("vault/x/big", Bytes::from_static(b"head"), body.into_data_stream(), 5000).await;
+        let err = m.put_stream("vault/x/big", Bytes::from_static(b"head"), body.into_data_stream(), 5000, None).await;
         assert_eq!(err.unwrap_err().status, 413);
         assert!(m.get("vault/x/big").await.is_err(), "no object after a refused upload");
         // Within the limit: stored whole, and served by range.
         let chunks = (0..4).map(|i| Ok::<_, std::io::Error>(Bytes::from(vec![i as u8; 1000])));
         let body = Body::from_stream(futures_util::stream::iter(chunks));
-        let n = m.put_stream("vault/x/ok", Bytes::from_static(b"head"), body.into_data_stream(), 5000).await.unwrap();
+        let n =
+            m.put_stream("vault/x/ok", Bytes::from_static(b"head"), body.into_data_stream(), 5000, None).await.unwrap();
         assert_eq!(n, 4004);
         let mut h = HeaderMap::new();
         h.insert(header::RANGE, HeaderValue::from_static("bytes=4-1003"));

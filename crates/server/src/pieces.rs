@@ -1102,7 +1102,8 @@ pub struct UploadQuery {
 
 /// Add a photo (JPEG, PNG; ≤ 20 MiB, ≤ 50 MP; GPS and other metadata removed), a video (MP4,
 /// QuickTime, WebM; ≤ 200 MiB, one per vault) or a voice message (WebM, Ogg, MP4, MP3, WAV;
-/// ≤ 20 MiB, 20 per vault) to the vault (owner). The body is the file; its type is the
+/// ≤ 20 MiB, 20 per vault) to the vault (owner). MP4, QuickTime and M4A files lose the place they
+/// were recorded (location and XMP boxes). The body is the file; its type is the
 /// Content-Type.
 #[utoipa::path(post, path = "/api/v1/pieces/{serial}/vault", tag = "pieces", params(UploadQuery),
     responses((status = 201, body = ItemView), (status = 409, body = Problem), (status = 413, body = Problem),
@@ -1188,7 +1189,9 @@ pub async fn upload(
         s.media.put(&thumb_key, photo.thumb).await.map_err(Problem::internal)?;
         (photo.bytes.len() as u64, Some(thumb_key))
     } else {
-        (s.media.put_stream(&object, head.freeze(), stream, kind.max_bytes()).await?, None)
+        // MP4, QuickTime and M4A carry the place they were recorded in their metadata.
+        let scrubber = media::is_bmff(mime).then(crate::bmff::Scrubber::new);
+        (s.media.put_stream(&object, head.freeze(), stream, kind.max_bytes(), scrubber).await?, None)
     };
     let item = VaultItem {
         id,
