@@ -122,22 +122,43 @@ fn webm(n: usize) -> Vec<u8> {
     v
 }
 
-fn piece_lifecycle(db: &Db) {
+/// The accounts every twin test starts from: an admin, the workshop and a buyer.
+fn add_accounts(db: &Db) {
     for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
         add_user(db, e, r);
     }
+}
+
+/// The three accounts, signed in on `s`: (admin, workshop, buyer).
+fn sign_in(s: &Server) -> (Session, Session, Session) {
+    (login(s, "admin@t.test"), login(s, "atelier@t.test"), login(s, "buyer@t.test"))
+}
+
+/// The buyer orders `design`, the admin and the workshop take it into production, and the
+/// workshop records the made piece with `body` (a tag, or `{}`): the answer of the making.
+fn make_piece(
+    s: &Server,
+    (admin, workshop, buyer): (&Session, &Session, &Session),
+    design: &str,
+    body: Value,
+) -> Value {
+    let order = order_in_production(s, buyer, admin, workshop, design);
+    let (st, made) = send_json(workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &body);
+    assert_eq!(st, 201, "{made}");
+    made
+}
+
+fn piece_lifecycle(db: &Db) {
+    add_accounts(db);
     for e in ["friend@t.test", "stranger@t.test"] {
         add_user(db, e, "shopper");
     }
     let s = Server::start(db, &[]);
-    let (admin, workshop, buyer) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"), login(&s, "buyer@t.test"));
-    let order = order_in_production(&s, &buyer, &admin, &workshop, "valid-moments-bracelet.json");
+    let (admin, workshop, buyer) = sign_in(&s);
 
-    // The workshop records the piece with its tag.
+    // The buyer's bracelet is ordered, made and recorded with its tag.
     let uid = "04A1B2C3D4E5F6";
-    let (st, made) =
-        send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &json!({"tag_uid": uid}));
-    assert_eq!(st, 201, "{made}");
+    let made = make_piece(&s, (&admin, &workshop, &buyer), "valid-moments-bracelet.json", json!({"tag_uid": uid}));
     let serial = made["serial"].as_str().unwrap().to_string();
     assert_eq!(serial.len(), 12);
     assert!(made.get("claim_code").is_none(), "the buyer has an account: no box code");
@@ -487,9 +508,7 @@ fn walk(d: &Path) -> usize {
 /// An order placed through a shop integration has no account: the piece comes with a code for
 /// the box, which makes the first owner.
 fn box_claim(db: &Db) {
-    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
-        add_user(db, e, r);
-    }
+    add_accounts(db);
     let s = Server::start(db, &[]);
     let (admin, workshop) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"));
     let (st, tok) = send_json(&admin, "POST", format!("{}/api/v1/tokens", s.url), &json!({"name": "shop"}));
@@ -539,15 +558,11 @@ both!(box_claim);
 /// the piece as it is then; one that breaks a rule is refused with the rule; the record and the
 /// story follow; alterations racing on two servers are all kept, none made on a stale state.
 fn piece_alterations(db: &Db) {
-    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
-        add_user(db, e, r);
-    }
+    add_accounts(db);
     let a = Server::start(db, &[]);
     let b = if db.is_postgres() { Some(Server::start(db, &[])) } else { None };
-    let (admin, workshop, buyer) = (login(&a, "admin@t.test"), login(&a, "atelier@t.test"), login(&a, "buyer@t.test"));
-    let order = order_in_production(&a, &buyer, &admin, &workshop, "valid-moments-bracelet.json");
-    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", a.url), &json!({}));
-    assert_eq!(st, 201, "{made}");
+    let (admin, workshop, buyer) = sign_in(&a);
+    let made = make_piece(&a, (&admin, &workshop, &buyer), "valid-moments-bracelet.json", json!({}));
     let serial = made["serial"].as_str().unwrap().to_string();
     let alterations = format!("{}/api/v1/pieces/{serial}/alterations", a.url);
     let add = |section: usize, sku: &str| json!({"alteration": {"op": "add", "choice": {"kind": "insert", "mount": "strand", "section": section}, "sku": sku}});
@@ -711,14 +726,10 @@ fn recordings_lose_their_place() {
         return skip("exiftool is missing (Debian libimage-exiftool-perl)");
     }
     let db = Db::sqlite();
-    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
-        add_user(&db, e, r);
-    }
+    add_accounts(&db);
     let s = Server::start(&db, &[]);
-    let (admin, workshop, buyer) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"), login(&s, "buyer@t.test"));
-    let order = order_in_production(&s, &buyer, &admin, &workshop, "valid-locket.json");
-    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &json!({}));
-    assert_eq!(st, 201, "{made}");
+    let (admin, workshop, buyer) = sign_in(&s);
+    let made = make_piece(&s, (&admin, &workshop, &buyer), "valid-locket.json", json!({}));
     let serial = made["serial"].as_str().unwrap();
     let dir = tmp("recordings");
     for (name, mime, brand, moov_first) in
@@ -761,19 +772,14 @@ fn recordings_lose_their_place() {
 /// Many taps at once, each URL sent twice, spread over servers on one database: every counter is
 /// accepted at most once, and the stored counter ends at the highest.
 fn concurrent_taps(db: &Db) {
-    add_user(db, "admin@t.test", "admin");
-    add_user(db, "atelier@t.test", "workshop");
-    add_user(db, "buyer@t.test", "shopper");
+    add_accounts(db);
     let key = ["--nfc-master-key", "000102030405060708090A0B0C0D0E0F"];
     let a = Server::start(db, &key);
     let servers = if db.is_postgres() { vec![Server::start(db, &key)] } else { Vec::new() };
     let urls: Vec<&str> = std::iter::once(a.url.as_str()).chain(servers.iter().map(|s| s.url.as_str())).collect();
-    let (admin, workshop, buyer) = (login(&a, "admin@t.test"), login(&a, "atelier@t.test"), login(&a, "buyer@t.test"));
-    let order = order_in_production(&a, &buyer, &admin, &workshop, "valid-locket.json");
+    let (admin, workshop, buyer) = sign_in(&a);
     let uid = "04112233445566";
-    let (st, made) =
-        send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", a.url), &json!({"tag_uid": uid}));
-    assert_eq!(st, 201, "{made}");
+    let made = make_piece(&a, (&admin, &workshop, &buyer), "valid-locket.json", json!({"tag_uid": uid}));
     let (meta, file) = (
         made["tag"]["meta_read_key"].as_str().unwrap().to_string(),
         made["tag"]["file_read_key"].as_str().unwrap().to_string(),
@@ -836,14 +842,10 @@ both!(concurrent_taps);
 #[test]
 fn did_web_certificates() {
     let db = Db::sqlite();
-    for (e, r) in [("admin@t.test", "admin"), ("atelier@t.test", "workshop"), ("buyer@t.test", "shopper")] {
-        add_user(&db, e, r);
-    }
+    add_accounts(&db);
     let s = Server::start(&db, &["--did-web"]);
-    let (admin, workshop, buyer) = (login(&s, "admin@t.test"), login(&s, "atelier@t.test"), login(&s, "buyer@t.test"));
-    let order = order_in_production(&s, &buyer, &admin, &workshop, "valid-locket.json");
-    let (st, made) = send_json(&workshop, "POST", format!("{}/api/v1/orders/{order}/pieces", s.url), &json!({}));
-    assert_eq!(st, 201, "{made}");
+    let (admin, workshop, buyer) = sign_in(&s);
+    let made = make_piece(&s, (&admin, &workshop, &buyer), "valid-locket.json", json!({}));
     let host = s.url.trim_start_matches("http://").replace(':', "%3A");
     assert_eq!(made["certificate"]["issuer"]["id"], format!("did:web:{host}"));
     let dir = tmp("didweb");
