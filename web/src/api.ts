@@ -34,7 +34,7 @@ export interface Design {
   catalog: { id: string; version: string }; base: string; size?: string;
   mounts: Record<string, MountDesign>; fields: Record<string, { text?: string; font?: string; choice?: string }>;
 }
-export interface Violation { rule: string; message: string; place: { mount?: string; section?: number; index?: number; field?: string } }
+export interface Violation { rule: string; message: string; place: { mount?: string; section?: number; index?: number; field?: string }; repair?: Repair }
 export interface PriceLine { label: string; sku?: string; qty: number; unit: Money; amount: Money }
 export interface Evaluation {
   design_hash: string; valid: boolean; violations: Violation[];
@@ -42,18 +42,26 @@ export interface Evaluation {
   weight: string; lead_time_days: number;
 }
 export type Choice =
-  | { kind: 'insert'; mount: string; section: number }
+  | { kind: 'insert'; mount: string; section: number; index?: number }
   | { kind: 'station'; mount: string; index: number }
   | { kind: 'slot'; mount: string; index: number }
   | { kind: 'socket'; mount: string }
   | { kind: 'param'; mount: string; param: string }
   | { kind: 'field'; field: string }
   | { kind: 'size' };
-export type Edit = { op: 'set-size'; size: string } | { op: 'remove'; mount: string; section: number; index: number };
-export interface Candidate { option: string; feasible: boolean; reasons?: string[]; repair?: { description: string; edits: Edit[] } }
+export type Edit =
+  | { op: 'set-size'; size: string }
+  | { op: 'remove'; mount: string; section: number; index: number }
+  | { op: 'add'; choice: Choice; option: string };
+export interface Repair { description: string; edits: Edit[] }
+export interface Candidate { option: string; feasible: boolean; reasons?: string[]; repair?: Repair }
 export interface ChoiceReport { choice: Choice; label: string; candidates: Candidate[] }
 export interface SpellIssue { index: number; character: string; problem: 'missing' | 'out-of-stock'; alternatives: string[] }
-export interface Spelling { skus: string[]; issues: SpellIssue[]; design: Design | null }
+export interface WordProblem {
+  problem: 'empty' | 'too-few' | 'too-many' | 'needs-size' | 'too-long' | 'other';
+  message: string; size?: string; label?: string; max?: number; min?: number; beads?: number; letters?: number;
+}
+export interface Spelling { skus: string[]; issues: SpellIssue[]; problems: WordProblem[]; design: Design | null }
 
 export class ApiError extends Error {
   constructor(public status: number, public problem: any) {

@@ -2,7 +2,7 @@
 // brand can drop into its own shop page. Shadow DOM keeps the shop's styles out.
 import { Api, ApiError, postForBytes } from './api';
 import type { BaseView, Candidate, Choice, ChoiceReport, ComponentView, Design, Evaluation, Spelling } from './api';
-import { applyChoice, applyEdit, clone, History, move } from './design';
+import { applyEdit, applyRepair, clone, History, move } from './design';
 import { grams, money, setLang, t } from './i18n';
 import css from './style.css?inline';
 
@@ -22,6 +22,7 @@ export class Configurator extends HTMLElement {
   currency?: string;
   message = '';
   spellIssues: Spelling['issues'] = [];
+  spellProblems: Spelling['problems'] = [];
   private seq = 0;
   /** Engraving previews by request (the server's production layout as SVG, or why it fails). */
   private previews = new Map<string, string>();
@@ -151,11 +152,14 @@ export class Configurator extends HTMLElement {
     void this.refresh();
   }
 
+  /** Makes the current place's choice with `option` (after `repair`'s edits), where the engine
+   * placed it: its report names the index an insert goes to (before a strand's closing spacer). */
   choose(option: string, repair?: Candidate['repair']) {
-    this.change((d) => {
-      for (const e of repair?.edits ?? []) applyEdit(d, e);
-      applyChoice(d, this.place, option);
-    });
+    const r = this.report?.choice as Record<string, unknown> | undefined;
+    const p = this.place as Record<string, unknown>;
+    const same = r && r.kind === p.kind && r.mount === p.mount && r.section === p.section;
+    const choice = same ? this.report!.choice : this.place;
+    this.change((d) => applyRepair(d, repair?.edits ?? [], choice, option));
   }
 
   private strandSvg(): string {
@@ -293,7 +297,22 @@ export class Configurator extends HTMLElement {
     if (!letters) return '';
     return `<form class="spell"><label>${t('spellLabel')} <input name="word" autocomplete="off" maxlength="100"></label>
       <button>${t('spell')}</button></form><div class="spell-issues" aria-live="polite">${this.spellIssues.length ? `<strong>${t('lettersToResolve')}</strong><ul>${this.spellIssues.map((i) =>
-        `<li>“${esc(i.character)}”: ${i.problem === 'missing' ? t('missing') : t('outOfStock')}${i.alternatives.length ? ` — ${t('useFallback')} ${esc(i.alternatives.join(', '))}` : ''}</li>`).join('')}</ul>` : ''}</div>`;
+        `<li>“${esc(i.character)}”: ${i.problem === 'missing' ? t('missing') : t('outOfStock')}${i.alternatives.length ? ` — ${t('useFallback')} ${esc(i.alternatives.join(', '))}` : ''}</li>`).join('')}</ul>` : ''}${
+        this.spellProblems.map((p) => `<p class="spell-problem">${esc(this.wordProblem(p))}</p>`).join('')}</div>`;
+  }
+
+  /** A word problem of the speller in the shopper's language. */
+  private wordProblem(p: Spelling['problems'][number]): string {
+    const n = p.max ?? p.min ?? 0;
+    const m = p.beads ?? 0;
+    switch (p.problem) {
+      case 'empty': return t('spellEmpty');
+      case 'too-many': return t('spellTooMany').replace('{n}', String(n)).replace('{m}', String(m));
+      case 'too-few': return t('spellTooFew').replace('{n}', String(n));
+      case 'needs-size': return t('spellNeedsSize').replace('{size}', p.label ?? '');
+      case 'too-long': return t('spellTooLong');
+      default: return p.message;
+    }
   }
 
   render() {
@@ -402,8 +421,10 @@ export class Configurator extends HTMLElement {
       f.onsubmit = async (e) => {
         e.preventDefault();
         const word = (f.elements.namedItem('word') as HTMLInputElement).value;
-        const sp = await this.api.post<Spelling>('/api/v1/designs/spell', { base: this.base.id, text: word });
+        const size = this.history.current.size ?? undefined;
+        const sp = await this.api.post<Spelling>('/api/v1/designs/spell', { base: this.base.id, size, text: word });
         this.spellIssues = sp.issues;
+        this.spellProblems = sp.problems;
         if (sp.design) this.change((d) => { d.mounts = sp.design!.mounts; });
       };
     });

@@ -5,7 +5,26 @@ export function clone(d: Design): Design { return JSON.parse(JSON.stringify(d));
 
 export function applyEdit(d: Design, e: Edit): void {
   if (e.op === 'set-size') d.size = e.size;
-  else d.mounts[e.mount]?.sections?.[e.section]?.splice(e.index, 1);
+  else if (e.op === 'add') applyChoice(d, e.choice, e.option);
+  else {
+    const m = d.mounts[e.mount];
+    const list = m?.sections?.[e.section] ?? m?.items ?? m?.slots;
+    if (list && e.index < list.length) list.splice(e.index, 1);
+  }
+}
+
+/** A repair's edits, then the choice; an insert's index moves with the edits before it (the
+ * engine's `apply_repair`). */
+export function applyRepair(d: Design, edits: Edit[], c: Choice, option: string): void {
+  const choice = { ...c };
+  for (const e of edits) {
+    applyEdit(d, e);
+    if (choice.kind !== 'insert' || choice.index === undefined) continue;
+    if (e.op === 'remove' && e.mount === choice.mount && e.section === choice.section && e.index < choice.index) choice.index -= 1;
+    if (e.op === 'add' && e.choice.kind === 'insert' && e.choice.mount === choice.mount && e.choice.section === choice.section
+      && e.choice.index !== undefined && e.choice.index <= choice.index) choice.index += 1;
+  }
+  applyChoice(d, choice, option);
 }
 
 export function applyChoice(d: Design, c: Choice, option: string): void {
@@ -13,12 +32,14 @@ export function applyChoice(d: Design, c: Choice, option: string): void {
   switch (c.kind) {
     case 'insert': {
       const m = mount(c.mount);
-      if (m.items !== undefined) m.items.push(option);
+      let list: string[];
+      if (m.items !== undefined) list = m.items;
       else {
         m.sections ??= [];
         while (m.sections.length <= c.section) m.sections.push([]);
-        m.sections[c.section].push(option);
+        list = m.sections[c.section];
       }
+      list.splice(Math.min(c.index ?? list.length, list.length), 0, option);
       break;
     }
     case 'station': {

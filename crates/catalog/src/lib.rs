@@ -13,6 +13,7 @@ pub mod edit;
 pub mod load;
 pub mod model;
 pub mod raw;
+pub mod rules;
 pub mod units;
 
 pub use diag::{Diagnostic, Loc, Severity};

@@ -980,22 +980,29 @@ impl<'a> Resolver<'a> {
                         self.err("missing-field", floc.clone(), "an engraving field needs at least one font").hint =
                             Some("fonts = [\"serif\"] naming a [[font]] of the catalog".into());
                     }
+                    let (min_length, max_length) = self.lengths(f, raw, 20);
                     FieldSpec::Engraving {
                         width: zone.width_mm,
                         height: zone.height_mm,
                         fonts: fl,
-                        charset: Charset::parse(raw.charset.as_deref().unwrap_or("latin")),
-                        max_length: raw.max_length.unwrap_or(20),
+                        charset: self.charset(f, raw),
+                        max_length,
+                        min_length,
                         min_stroke: raw.min_stroke_mm,
                         price_per_character: raw.price_per_character.map(|p| p.0).unwrap_or(self.default_per_char),
                         price: raw.price.map(|p| p.0).unwrap_or_default(),
+                        lead_time_days: raw.lead_time_days.unwrap_or(0),
                     }
                 }
-                FieldKind::Text => FieldSpec::Text {
-                    max_length: raw.max_length.unwrap_or(140),
-                    charset: Charset::parse(raw.charset.as_deref().unwrap_or("latin")),
-                    price: raw.price.map(|p| p.0).unwrap_or_default(),
-                },
+                FieldKind::Text => {
+                    let (min_length, max_length) = self.lengths(f, raw, 140);
+                    FieldSpec::Text {
+                        max_length,
+                        min_length,
+                        charset: self.charset(f, raw),
+                        price: raw.price.map(|p| p.0).unwrap_or_default(),
+                    }
+                }
                 FieldKind::Choice => {
                     if options.is_empty() {
                         self.err("missing-field", floc.clone(), "a choice field needs options");
@@ -1047,6 +1054,67 @@ impl<'a> Resolver<'a> {
             fields,
             loc: bloc,
         })
+    }
+
+    /// A text field's character set: a named `charset`, or exactly the characters of `chars`.
+    fn charset(&mut self, f: &str, raw: &RawField) -> Charset {
+        match (&raw.charset, &raw.chars) {
+            (Some(_), Some(c)) => {
+                let loc = self.at(f, c);
+                self.err(
+                    "inapplicable-field",
+                    loc,
+                    "give `charset` (a named set) or `chars` (exact characters), not both",
+                );
+                Charset::Latin
+            }
+            (None, Some(c)) => {
+                if c.get_ref().is_empty() {
+                    let loc = self.at(f, c);
+                    self.err("invalid-value", loc, "`chars` lists no character");
+                }
+                let mut set: Vec<char> = c.get_ref().chars().collect();
+                set.sort();
+                set.dedup();
+                Charset::Custom(set.into_iter().collect())
+            }
+            (Some(n), None) => match Charset::named(n.get_ref()) {
+                Some(c) => c,
+                None => {
+                    let loc = self.at(f, n);
+                    let hint = match suggest(n.get_ref(), Charset::NAMES.iter().copied()) {
+                        Some(h) => format!("did you mean \"{h}\"? To list the exact characters, write chars = \"…\""),
+                        None => format!(
+                            "the named sets are {}; to list the exact characters, write chars = \"…\"",
+                            Charset::NAMES.join(", ")
+                        ),
+                    };
+                    self.err("unknown-value", loc, format!("there is no character set \"{}\"", n.get_ref())).hint =
+                        Some(hint);
+                    Charset::Latin
+                }
+            },
+            (None, None) => Charset::Latin,
+        }
+    }
+
+    /// A text field's (min_length, max_length), checked.
+    fn lengths(&mut self, f: &str, raw: &RawField, default_max: u32) -> (u32, u32) {
+        let max = raw.max_length.as_ref().map(|m| *m.get_ref()).unwrap_or(default_max);
+        let min = raw.min_length.as_ref().map(|m| *m.get_ref()).unwrap_or(0);
+        if let Some(m) = &raw.max_length {
+            if max == 0 {
+                let loc = self.at(f, m);
+                self.err("invalid-value", loc, "max_length must be at least 1");
+            }
+        }
+        if let Some(m) = &raw.min_length {
+            if min > max {
+                let loc = self.at(f, m);
+                self.err("invalid-value", loc, format!("min_length {min} is above max_length {max}"));
+            }
+        }
+        (min, max.max(min))
     }
 
     fn options(&mut self, f: &str, raw: &[RawPricedOption], by_sku: &HashMap<String, CompId>) -> Vec<PricedOption> {

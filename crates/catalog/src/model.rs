@@ -59,6 +59,25 @@ named_enum!(
     }
 );
 
+impl Kind {
+    /// The kind in words, singular or plural by `n`: "1 letter bead", "3 charms".
+    pub fn plural(self, n: u32) -> String {
+        let one = match self {
+            Kind::LetterBead => "letter bead",
+            Kind::FloatingCharm => "floating charm",
+            Kind::Packaging => return "packaging".into(),
+            other => other.as_str(),
+        };
+        if n == 1 {
+            one.to_string()
+        } else if one.ends_with('h') || one.ends_with('s') {
+            format!("{one}es")
+        } else {
+            format!("{one}s")
+        }
+    }
+}
+
 named_enum!(
     /// How a component attaches to its mount.
     Connector {
@@ -481,12 +500,16 @@ pub enum Charset {
 }
 
 impl Charset {
-    pub fn parse(s: &str) -> Charset {
+    /// The named sets a field's `charset` may give (docs/catalog.md lists their characters).
+    pub const NAMES: &'static [&'static str] = &["latin", "upper", "digits"];
+
+    /// The set named `s`, if it is one.
+    pub fn named(s: &str) -> Option<Charset> {
         match s {
-            "latin" => Charset::Latin,
-            "upper" => Charset::Upper,
-            "digits" => Charset::Digits,
-            other => Charset::Custom(other.to_string()),
+            "latin" => Some(Charset::Latin),
+            "upper" => Some(Charset::Upper),
+            "digits" => Some(Charset::Digits),
+            _ => None,
         }
     }
     pub fn allows(&self, c: char) -> bool {
@@ -501,10 +524,14 @@ impl Charset {
     }
     pub fn describe(&self) -> String {
         match self {
-            Charset::Latin => "Latin letters with accents, digits, space and . , ' - & ! ? ♥".into(),
-            Charset::Upper => "capital letters with accents, digits and space".into(),
-            Charset::Digits => "digits, space and . / -".into(),
-            Charset::Custom(s) => format!("only \"{s}\""),
+            Charset::Latin => "letters with or without accents, digits, spaces and . , ' - & ! ? ♥".into(),
+            Charset::Upper => "capital letters with or without accents, digits and spaces".into(),
+            Charset::Digits => "digits, spaces and . / -".into(),
+            Charset::Custom(s) => {
+                let list: Vec<String> =
+                    s.chars().map(|c| if c == ' ' { "space".to_string() } else { c.to_string() }).collect();
+                format!("only {}", list.join(" "))
+            }
         }
     }
 }
@@ -517,12 +544,17 @@ pub enum FieldSpec {
         fonts: Vec<FontId>,
         charset: Charset,
         max_length: u32,
+        /// Fewest characters a filled field takes (0: any).
+        min_length: u32,
         min_stroke: Option<Mm>,
         price_per_character: Decimal,
         price: Decimal,
+        /// Days the engraving adds to the piece's lead time when the field is filled.
+        lead_time_days: u32,
     },
     Text {
         max_length: u32,
+        min_length: u32,
         charset: Charset,
         price: Decimal,
     },

@@ -305,8 +305,12 @@ pub struct RawField {
     pub zone: Option<RawZone>,
     #[serde(default)]
     pub fonts: Vec<S<String>>,
-    pub charset: Option<String>,
-    pub max_length: Option<u32>,
+    pub charset: Option<S<String>>,
+    /// Exactly the characters a field takes, instead of a named `charset`.
+    pub chars: Option<S<String>>,
+    pub max_length: Option<S<u32>>,
+    pub min_length: Option<S<u32>>,
+    pub lead_time_days: Option<u32>,
     pub min_stroke_mm: Option<Mm>,
     pub price_per_character: Option<Price>,
     pub price: Option<Price>,

@@ -328,7 +328,8 @@ impl PricePoint {
     pub fn apply(&self, amount: Decimal) -> Decimal {
         let step = self.step.0;
         let ending = self.ending.0;
-        if step <= Decimal::ZERO {
+        // Nothing to pay is never rounded up to a price point.
+        if step <= Decimal::ZERO || amount <= Decimal::ZERO {
             return amount;
         }
         if amount <= ending {

@@ -74,7 +74,7 @@ fn design_at(e: &Engine, size: &str) -> Design {
 fn bench(c: &mut Criterion) {
     let e = catalog();
     let d = design(&e);
-    let choice = Choice::Insert { mount: "strand".into(), section: 0 };
+    let choice = Choice::insert("strand", 0);
     let r = e.choice(&d, &choice);
     eprintln!(
         "candidates: {} listed, {} feasible",
@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion) {
 fn bench_full(c: &mut Criterion) {
     let e = catalog();
     let d = design_at(&e, "14");
-    let choice = Choice::Insert { mount: "strand".into(), section: 0 };
+    let choice = Choice::insert("strand", 0);
     let r = e.choice(&d, &choice);
     eprintln!(
         "full section: {} listed, {} feasible, {} with a repair",
@@ -111,7 +111,7 @@ fn bench_full(c: &mut Criterion) {
 /// same on the full size-14 bracelet (refused, with a verified repair).
 fn bench_alter(c: &mut Criterion) {
     let e = catalog();
-    let add = Alteration::Add { choice: Choice::Insert { mount: "strand".into(), section: 0 }, sku: "C60".into() };
+    let add = Alteration::Add { choice: Choice::insert("strand", 0), sku: "C60".into() };
     let (roomy, full) = (design(&e), design_at(&e, "14"));
     assert!(e.alter(&roomy, &add).is_ok());
     assert!(e.alter(&full, &add).unwrap_err().repair.is_some());

@@ -7,11 +7,10 @@
 //! the modules already on the piece were drawn from stock when it was made, so only a module being
 //! added is checked against stock (the design's own stock rule counts every placement).
 
-use crate::choices::{apply_choice, apply_edit, key, Choice, Edit, Repair};
+use crate::choices::{apply_choice, apply_edit, Choice, Edit, Repair};
 use crate::design::Design;
-use crate::eval::{Engine, Violation};
+use crate::eval::{worse, Engine, Violation};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// What the workshop does to a piece.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,13 +72,14 @@ impl Refusal {
     }
 }
 
-/// The messages of the violations of `after` that `before` did not have, stock aside (see the
-/// module's docs). With `by_place` false, a violation that only moved — the positions after a
-/// removal shift down — is not new.
-fn new_violations(before: &[Violation], after: Vec<Violation>, by_place: bool) -> Vec<String> {
-    let id = |v: &Violation| if by_place { key(v) } else { (v.rule.clone(), v.message.clone()) };
-    let old: HashSet<_> = before.iter().map(id).collect();
-    after.into_iter().filter(|v| v.rule != "stock" && !old.contains(&id(v))).map(|v| v.message).collect()
+/// The messages of the violations of `after` that are new or worse than in `before` (see
+/// [`worse`]), stock aside (see the module's docs).
+fn new_violations(before: &[Violation], after: Vec<Violation>) -> Vec<String> {
+    let before: Vec<Violation> = before.iter().filter(|v| v.rule != "stock").cloned().collect();
+    let after: Vec<Violation> = after.into_iter().filter(|v| v.rule != "stock").collect();
+    let mut out: Vec<String> = worse(&before, &after).into_iter().map(|v| v.message.clone()).collect();
+    out.dedup();
+    out
 }
 
 impl Engine {
@@ -122,11 +122,12 @@ impl Engine {
                 if replaced.as_deref() == Some(sku.as_str()) {
                     return Err(Refusal::at("/sku", format!("{} is already there", comp.name)));
                 }
+                let choice = &self.resolve(d, choice);
                 let mut nd = d.clone();
                 apply_choice(&mut nd, choice, sku);
-                let new = new_violations(&before, self.violations(&nd), true);
+                let new = new_violations(&before, self.violations(&nd));
                 if !new.is_empty() {
-                    let repair = self.repair(d, choice, sku, base);
+                    let repair = self.repair(d, choice, sku, base, &before);
                     return Err(Refusal { pointer: "/sku".into(), reasons: new, repair });
                 }
                 let kind = if replaced.is_some() { AlterationKind::ModuleSwapped } else { AlterationKind::ModuleAdded };
@@ -153,7 +154,7 @@ impl Engine {
                 };
                 let mut nd = d.clone();
                 apply_edit(&mut nd, &Edit::Remove { mount: mount.clone(), section: *section, index: *index });
-                let new = new_violations(&before, self.violations(&nd), false);
+                let new = new_violations(&before, self.violations(&nd));
                 if !new.is_empty() {
                     return Err(Refusal { pointer: "/index".into(), reasons: new, repair: None });
                 }

@@ -223,13 +223,18 @@ impl Design {
         Ok(())
     }
 
-    /// NFC text, canonical decimals.
+    /// NFC text, canonical decimals; blank text is no text (a field left with only its blank text
+    /// is left out), so "   " and an absent value are one design with one hash.
     pub fn normalized(mut self) -> Design {
         for f in self.fields.values_mut() {
             if let Some(t) = &mut f.text {
                 *t = t.nfc().collect();
             }
+            if f.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                f.text = None;
+            }
         }
+        self.fields.retain(|_, f| *f != FieldValue::default());
         for m in self.mounts.values_mut() {
             if let Some(params) = &mut m.params {
                 for v in params.values_mut() {

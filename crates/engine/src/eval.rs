@@ -1,6 +1,7 @@
 //! Evaluation: a pure function of (catalog, design) → violations, price, weight, lead time, BOM.
 //! It never fails: anything wrong with a design is a [`Violation`], not an error.
 
+use crate::choices::Repair;
 use crate::design::{Design, FieldValue, MountDesign};
 use orfevre_catalog::*;
 use rust_decimal::Decimal;
@@ -39,6 +40,73 @@ pub struct Violation {
     pub rule: String,
     pub place: Place,
     pub message: String,
+    /// The edits that fix it, verified, when the message names a fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<Repair>,
+    /// How far the design is from meeting the rule, for rules that can be missed by more or less
+    /// (see [`Excess`]); `None` for a rule that is simply broken at its place.
+    #[serde(skip)]
+    pub excess: Option<Excess>,
+}
+
+/// By how much a design misses a rule: the subject the rule counts (a section, a kind on a mount,
+/// a SKU's stock, a catalog rule) and the amount over or under (µm, pieces, mm³ × 1000, or a CEL
+/// rule's distance). Two violations with one subject are the same rule missed by different amounts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Excess {
+    pub subject: String,
+    pub amount: u64,
+}
+
+impl Violation {
+    /// What makes two violations "the same one" when comparing designs: the subject of a measured
+    /// violation, else the rule, the place without its index (positions shift when a component is
+    /// inserted) and the message.
+    fn identity(&self) -> (String, String) {
+        match &self.excess {
+            Some(x) => (self.rule.clone(), x.subject.clone()),
+            None => (
+                self.rule.clone(),
+                format!("{:?}|{:?}|{:?}|{}", self.place.mount, self.place.section, self.place.field, self.message),
+            ),
+        }
+    }
+}
+
+/// The violations of `after` that are new or worse than in `before`: a measured violation is worse
+/// when its amount grew, an unmeasured one is new when `after` has more of it than `before`.
+/// "Feasible" is "nothing worse" (ARCHITECTURE.md): from a valid design it means valid, and on an
+/// invalid one a candidate may leave what was broken as it was, never break it further.
+pub fn worse<'a>(before: &[Violation], after: &'a [Violation]) -> Vec<&'a Violation> {
+    let mut amounts: HashMap<(String, String), u64> = HashMap::new();
+    let mut counts: HashMap<(String, String), usize> = HashMap::new();
+    for v in before {
+        match &v.excess {
+            Some(x) => {
+                let a = amounts.entry(v.identity()).or_default();
+                *a = (*a).max(x.amount);
+            }
+            None => *counts.entry(v.identity()).or_default() += 1,
+        }
+    }
+    let mut out = Vec::new();
+    for v in after {
+        match &v.excess {
+            Some(x) => match amounts.get(&v.identity()) {
+                Some(&a) if x.amount <= a => {}
+                _ => out.push(v),
+            },
+            None => {
+                let c = counts.entry(v.identity()).or_default();
+                if *c > 0 {
+                    *c -= 1;
+                } else {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -107,8 +175,13 @@ pub struct Engine {
     rule_vars: Vec<Vec<String>>,
     /// The string literals of each CEL rule: the map keys it may read, present (as 0) when unused.
     rule_literals: Vec<Vec<String>>,
-    /// CEL's standard environment, built once: building it costs more than evaluating a rule.
+    /// The rules' environment (`orfevre_catalog::rules::env`), built once: building it costs more
+    /// than evaluating a rule.
     cel_env: Arc<cel::Env>,
+    /// Every field id and parameter name of the catalog: rules see them all (blank when a base has
+    /// no such field or parameter).
+    field_ids: Vec<String>,
+    param_names: Vec<String>,
 }
 
 impl Engine {
@@ -118,8 +191,8 @@ impl Engine {
             .iter()
             .map(|r| match &r.spec {
                 RuleSpec::Expr { when, require } => {
-                    let w = when.as_ref().and_then(|w| cel::Program::compile(w).ok());
-                    cel::Program::compile(require).ok().map(|p| (w, p))
+                    let w = when.as_ref().and_then(|w| orfevre_catalog::rules::compile(w).ok());
+                    orfevre_catalog::rules::compile(require).ok().map(|p| (w, p))
                 }
                 _ => None,
             })
@@ -152,7 +225,32 @@ impl Engine {
                 _ => Vec::new(),
             })
             .collect();
-        Engine { catalog: Arc::new(catalog), rules, rule_vars, rule_literals, cel_env: Arc::new(cel::Env::stdlib()) }
+        let mut field_ids: Vec<String> =
+            catalog.bases.iter().flat_map(|b| b.fields.iter().map(|f| f.id.clone())).collect();
+        field_ids.sort();
+        field_ids.dedup();
+        let mut param_names: Vec<String> = catalog
+            .bases
+            .iter()
+            .flat_map(|b| b.mounts.iter())
+            .filter_map(|m| match &m.spec {
+                MountSpec::Parametric(p) => Some(p.param_names()),
+                _ => None,
+            })
+            .flatten()
+            .map(String::from)
+            .collect();
+        param_names.sort();
+        param_names.dedup();
+        Engine {
+            catalog: Arc::new(catalog),
+            rules,
+            rule_vars,
+            rule_literals,
+            cel_env: orfevre_catalog::rules::env(),
+            field_ids,
+            param_names,
+        }
     }
 
     pub fn info(&self) -> CatalogInfo {
@@ -195,6 +293,7 @@ impl Engine {
         let mut violations = st.violations;
         violations.sort_by(|a, b| (&a.place, &a.rule).cmp(&(&b.place, &b.rule)));
         violations.dedup();
+        self.attach_repairs(d, &mut violations);
         Evaluation {
             design_hash: d.hash(),
             catalog: self.info(),
@@ -206,6 +305,39 @@ impl Engine {
             bom,
             geometry: st.geometry,
         }
+    }
+
+    /// Checks what the design's values are against the kinds of the base's fields: a text given to
+    /// a choice field, a choice given to a text or engraving field, a font given to a plain text
+    /// field. Such a design is malformed, not merely invalid: the error names the JSON pointer.
+    /// (Evaluation, which never fails, reports the same as a `shape` violation.)
+    pub fn check_shape(&self, d: &Design) -> Result<(), crate::design::DesignError> {
+        let Some(b) = self.catalog.base(&d.base) else { return Ok(()) };
+        let base = &self.catalog.bases[b as usize];
+        for (id, v) in &d.fields {
+            let Some(f) = base.fields.iter().find(|f| &f.id == id) else { continue };
+            let esc = id.replace('~', "~0").replace('/', "~1");
+            let (kind, expects) = match f.spec {
+                FieldSpec::Engraving { .. } => ("an engraving field", "`text` (and `font`)"),
+                FieldSpec::Text { .. } => ("a text field", "`text`"),
+                FieldSpec::Choice { .. } => ("a choice field", "`choice`"),
+                FieldSpec::Colour { .. } => ("a colour field", "`choice`"),
+            };
+            let wrong = match f.spec {
+                FieldSpec::Engraving { .. } => v.choice.as_ref().map(|_| "choice"),
+                FieldSpec::Text { .. } => v.choice.as_ref().map(|_| "choice").or(v.font.as_ref().map(|_| "font")),
+                FieldSpec::Choice { .. } | FieldSpec::Colour { .. } => {
+                    v.text.as_ref().map(|_| "text").or(v.font.as_ref().map(|_| "font"))
+                }
+            };
+            if let Some(key) = wrong {
+                return Err(crate::design::DesignError {
+                    pointer: format!("/fields/{esc}/{key}"),
+                    message: format!("{} (\"{id}\") is {kind}: it takes {expects}, not `{key}`", f.label),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Only the violations (the fast path for feasibility).
@@ -230,6 +362,8 @@ struct State<'e> {
     weight: Grams,
     lead: u32,
     params: BTreeMap<String, String>,
+    /// Each field's effective value for rules: the text, the option chosen or its default.
+    field_values: HashMap<String, String>,
     geometry: Option<Geometry>,
 }
 
@@ -248,12 +382,19 @@ impl<'e> State<'e> {
             weight: Grams::ZERO,
             lead: 0,
             params: BTreeMap::new(),
+            field_values: HashMap::new(),
             geometry: None,
         }
     }
 
     fn v(&mut self, rule: &str, place: Place, message: String) {
-        self.violations.push(Violation { rule: rule.into(), place, message });
+        self.violations.push(Violation { rule: rule.into(), place, message, repair: None, excess: None });
+    }
+
+    /// A violation missed by `amount` on `subject` (see [`Excess`]).
+    fn vx(&mut self, rule: &str, place: Place, message: String, subject: String, amount: u64) {
+        let excess = Some(Excess { subject, amount: amount.max(1) });
+        self.violations.push(Violation { rule: rule.into(), place, message, repair: None, excess });
     }
 
     fn run(&mut self) {
@@ -279,11 +420,11 @@ impl<'e> State<'e> {
             Some(s) => match base.size(s) {
                 Some(i) => Some(&base.sizes[i]),
                 None => {
-                    let ids: Vec<&str> = base.sizes.iter().map(|z| z.id.as_str()).collect();
+                    let labels: Vec<&str> = base.sizes.iter().map(|z| z.label.as_str()).collect();
                     self.v(
                         "size",
                         Place::default(),
-                        format!("{} has no size {s}; choose one of {}", base.name, ids.join(", ")),
+                        format!("{} has no size “{s}”; its sizes are {}", base.name, labels.join(", ")),
                     );
                     None
                 }
@@ -330,7 +471,7 @@ impl<'e> State<'e> {
                     } else {
                         format!("{} has {s} in stock; the design uses {q}", comp.name)
                     };
-                    self.v("stock", place, msg);
+                    self.vx("stock", place, msg, format!("stock:{}", comp.sku), (q - s) as u64);
                 }
             }
             self.lead = self.lead.max(comp.lead_time_days);
@@ -429,19 +570,24 @@ impl<'e> State<'e> {
                 }
                 if let Some(max) = s.max_count {
                     if items.len() as u32 > max {
-                        self.v(
+                        self.vx(
                             "count",
                             Place::mount(&m.id),
                             format!("{} holds at most {max} pieces; the design has {}", m.label, items.len()),
+                            m.id.clone(),
+                            items.len() as u64 - max as u64,
                         );
                     }
                 }
                 if let Some(max) = s.max_volume_mm3 {
                     if volume > max {
-                        self.v(
+                        let over = ((volume - max) * Decimal::ONE_THOUSAND).ceil();
+                        self.vx(
                             "volume",
                             Place::mount(&m.id),
                             format!("{} holds {max} mm³; the pieces take {volume} mm³", m.label),
+                            m.id.clone(),
+                            over.try_into().unwrap_or(u64::MAX),
                         );
                     }
                 }
@@ -490,70 +636,82 @@ impl<'e> State<'e> {
             if let Some(cap) = cap {
                 if used > cap {
                     let what = if n > 1 { format!("section {} of {}", si + 1, m.label) } else { m.label.clone() };
-                    self.v(
+                    self.vx(
                         "capacity",
                         Place::at(&m.id, si, None),
                         format!("{what} holds {cap}; its pieces take {used} ({} too much)", used - cap),
+                        format!("{}/{si}", m.id),
+                        (used - cap).um() as u64,
                     );
                 }
             }
             if let Some(max) = s.max_per_section {
                 if sec.len() as u32 > max {
-                    self.v(
+                    self.vx(
                         "count",
                         Place::at(&m.id, si, None),
-                        format!("section {} holds at most {max} pieces", si + 1),
+                        format!("section {} holds at most {max} pieces; the design has {}", si + 1, sec.len()),
+                        format!("{}/{si}", m.id),
+                        sec.len() as u64 - max as u64,
                     );
                 }
             }
         }
         if let Some(max) = s.max_count {
             if total > max {
-                self.v(
+                self.vx(
                     "count",
                     Place::mount(&m.id),
                     format!("{} holds at most {max} pieces; the design has {total}", m.label),
+                    m.id.clone(),
+                    (total - max) as u64,
                 );
             }
         }
         for &(k, max) in &s.max {
             let have = kinds.get(&k).copied().unwrap_or(0);
             if have > max {
-                self.v(
+                self.vx(
                     "max-kind",
                     Place::mount(&m.id),
-                    format!("{} takes at most {max} {k}; the design has {have}", m.label),
+                    format!("{} takes at most {max} {}; the design has {have}", m.label, k.plural(max)),
+                    format!("{}/{k}", m.id),
+                    (have - max) as u64,
                 );
             }
         }
         for &(k, min) in &s.min {
             let have = kinds.get(&k).copied().unwrap_or(0);
             if have < min {
-                self.v(
+                self.vx(
                     "min-kind",
                     Place::mount(&m.id),
-                    format!("{} needs at least {min} {k}; the design has {have}", m.label),
+                    format!("{} needs at least {min} {}; the design has {have}", m.label, k.plural(min)),
+                    format!("{}/{k}", m.id),
+                    (min - have) as u64,
                 );
             }
         }
         if let (Some(k), Some((c, p))) = (s.first, flat.first()) {
             if self.cat.comp(*c).kind != k {
-                let msg = format!("{} must start with a {k}", m.label);
-                self.v("order", p.clone(), msg);
+                let msg = format!("{} must start with a {}", m.label, k.plural(1));
+                self.vx("order", p.clone(), msg, format!("{}/first", m.id), 1);
             }
         }
         if let (Some(k), Some((c, p))) = (s.last, flat.last()) {
             if self.cat.comp(*c).kind != k {
-                let msg = format!("{} must end with a {k}", m.label);
-                self.v("order", p.clone(), msg);
+                let msg = format!("{} must end with a {}", m.label, k.plural(1));
+                self.vx("order", p.clone(), msg, format!("{}/last", m.id), 1);
             }
         }
         let stations = md.stations.as_deref().unwrap_or_default();
         if stations.len() as u32 > s.stations {
-            self.v(
+            self.vx(
                 "stations",
                 Place::mount(&m.id),
                 format!("{} has {} station(s); the design fills {}", m.label, s.stations, stations.len()),
+                format!("{}/stations", m.id),
+                stations.len() as u64 - s.stations as u64,
             );
         }
         for (i, st) in stations.iter().enumerate().take(s.stations as usize) {
@@ -572,19 +730,16 @@ impl<'e> State<'e> {
     }
 
     fn slots(&mut self, m: &'e Mount, s: &SlotsSpec, md: &MountDesign) {
-        let Some(size) = self.size else { return };
-        let count = s.slot_count(size) as usize;
         let slots = md.slots.as_deref().unwrap_or_default();
-        if slots.len() > count {
-            self.v(
+        // An unknown size (already a violation) still prices the links the design lists.
+        let count = self.size.map(|z| s.slot_count(z) as usize).unwrap_or(slots.len());
+        if let Some(size) = self.size.filter(|_| slots.len() > count) {
+            self.vx(
                 "slots",
                 Place::mount(&m.id),
-                format!(
-                    "size {} holds {count} links; the design lists {} (remove {} or choose a larger size)",
-                    size.label,
-                    slots.len(),
-                    slots.len() - count
-                ),
+                format!("size {} holds {count} links; the design lists {}", size.label, slots.len()),
+                m.id.clone(),
+                (slots.len() - count) as u64,
             );
         }
         for i in 0..count.max(slots.len()) {
@@ -613,27 +768,43 @@ impl<'e> State<'e> {
         }
         let place = |k: &str| Place { mount: Some(m.id.clone()), field: Some(k.to_string()), ..Place::default() };
         let get = |k: &str| given.get(k).map(|v| v.0.clone());
-        let choice = |me: &mut Self, k: &str, ids: Vec<String>| -> Option<usize> {
-            if ids.is_empty() {
+        // (id, name) of each value a parameter offers.
+        let choice = |me: &mut Self, k: &str, opts: Vec<(String, String)>| -> Option<usize> {
+            if opts.is_empty() {
                 return None;
             }
-            let v = get(k).unwrap_or_else(|| ids[0].clone());
-            let i = ids.iter().position(|x| *x == v);
+            let v = get(k).unwrap_or_else(|| opts[0].0.clone());
+            let i = opts.iter().position(|x| x.0 == v);
             if i.is_none() {
-                me.v("param", place(k), format!("{k} \"{v}\" is not offered; choose one of {}", ids.join(", ")));
+                let names: Vec<&str> = opts.iter().map(|o| o.1.as_str()).collect();
+                let what = k.replace('_', " ");
+                me.v(
+                    "param",
+                    place(k),
+                    format!("this {what} is not offered for {}; it comes in {}", m.label, names.join(", ")),
+                );
             }
             me.params.insert(k.to_string(), v);
             i
         };
-        let metal = choice(self, "metal", p.metals.iter().map(|&i| cat.metals[i as usize].id.clone()).collect())
-            .map(|i| p.metals[i]);
-        let profile =
-            choice(self, "profile", p.profiles.iter().map(|x| x.as_str().to_string()).collect()).map(|i| p.profiles[i]);
-        let stone = choice(self, "stone", p.stones.iter().map(|&i| cat.stones[i as usize].id.clone()).collect())
-            .map(|i| p.stones[i]);
-        let cut = choice(self, "cut", p.cuts.iter().map(|c| c.id.clone()).collect()).map(|i| &p.cuts[i]);
-        let setting =
-            choice(self, "setting", p.settings.iter().map(|c| c.id.clone()).collect()).map(|i| &p.settings[i]);
+        let named = |id: &str, name: &str| (id.to_string(), name.to_string());
+        let metal = choice(
+            self,
+            "metal",
+            p.metals.iter().map(|&i| named(&cat.metals[i as usize].id, &cat.metals[i as usize].name)).collect(),
+        )
+        .map(|i| p.metals[i]);
+        let profile = choice(self, "profile", p.profiles.iter().map(|x| named(x.as_str(), x.as_str())).collect())
+            .map(|i| p.profiles[i]);
+        let stone = choice(
+            self,
+            "stone",
+            p.stones.iter().map(|&i| named(&cat.stones[i as usize].id, &cat.stones[i as usize].name)).collect(),
+        )
+        .map(|i| p.stones[i]);
+        let cut = choice(self, "cut", p.cuts.iter().map(|c| named(&c.id, &c.label)).collect()).map(|i| &p.cuts[i]);
+        let setting = choice(self, "setting", p.settings.iter().map(|c| named(&c.id, &c.label)).collect())
+            .map(|i| &p.settings[i]);
         let number = |me: &mut Self, k: &str, r: &Option<Range>, unit: &str| -> Option<Decimal> {
             let r = r.as_ref()?;
             let v = match get(k) {
@@ -749,10 +920,7 @@ impl<'e> State<'e> {
                     self.v(
                         "setting",
                         place("setting"),
-                        format!(
-                            "a {} setting holds at most {max} ct; choose a stronger setting or a smaller stone",
-                            s.label
-                        ),
+                        format!("a {} setting holds stones of at most {max} ct; this one is {c} ct", s.label),
                     );
                 }
             }
@@ -791,27 +959,50 @@ impl<'e> State<'e> {
 
     fn field(&mut self, f: &'e Field, v: Option<&FieldValue>) {
         let place = Place::field(&f.id);
+        // Blank text is no text, everywhere: for rules, prices and checks alike (designs are
+        // normalised that way; a design built in memory may still carry it).
         let text = v.and_then(|v| v.text.clone()).filter(|t| !t.trim().is_empty());
         let choice = v.and_then(|v| v.choice.clone());
+        let takes_text = matches!(f.spec, FieldSpec::Engraving { .. } | FieldSpec::Text { .. });
+        if let Some(v) = v {
+            let wrong = if takes_text { v.choice.is_some() } else { v.text.is_some() || v.font.is_some() };
+            let font_on_text = matches!(f.spec, FieldSpec::Text { .. }) && v.font.is_some();
+            if wrong || font_on_text {
+                let expected = if takes_text { "a text" } else { "a choice" };
+                self.v("shape", place, format!("{} takes {expected}", f.label));
+                return;
+            }
+        }
         match &f.spec {
-            FieldSpec::Engraving { fonts, charset, max_length, price_per_character, price, .. } => {
+            FieldSpec::Engraving {
+                fonts,
+                charset,
+                max_length,
+                min_length,
+                price_per_character,
+                price,
+                lead_time_days,
+                ..
+            } => {
                 let Some(t) = text else {
                     if f.required {
                         self.v("required", place, format!("{} is required", f.label));
                     }
                     return;
                 };
-                self.check_text(&f.label, &t, charset, *max_length, &place);
+                self.check_text(&f.label, &t, charset, *min_length, *max_length, &place);
                 if let Some(font) = v.and_then(|v| v.font.as_ref()) {
                     if !fonts.iter().any(|&i| &self.cat.fonts[i as usize].id == font) {
-                        let ids: Vec<&str> = fonts.iter().map(|&i| self.cat.fonts[i as usize].id.as_str()).collect();
+                        let names: Vec<&str> =
+                            fonts.iter().map(|&i| self.cat.fonts[i as usize].name.as_str()).collect();
                         self.v(
                             "font",
                             place.clone(),
-                            format!("font \"{font}\" is not offered for {}; choose {}", f.label, ids.join(" or ")),
+                            format!("this font is not offered for {}; choose {}", f.label, names.join(" or ")),
                         );
                     }
                 }
+                // Spaces are not engraved, so they are not charged.
                 let chars = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
                 if *price > Decimal::ZERO {
                     self.lines.push((f.label.clone(), None, 1, *price));
@@ -819,30 +1010,32 @@ impl<'e> State<'e> {
                 if *price_per_character > Decimal::ZERO && chars > 0 {
                     self.lines.push((format!("{} (per character)", f.label), None, chars, *price_per_character));
                 }
-                self.lead += 1;
+                self.lead += lead_time_days;
+                self.field_values.insert(f.id.clone(), t);
             }
-            FieldSpec::Text { max_length, charset, price } => {
+            FieldSpec::Text { max_length, min_length, charset, price } => {
                 let Some(t) = text else {
                     if f.required {
                         self.v("required", place, format!("{} is required", f.label));
                     }
                     return;
                 };
-                self.check_text(&f.label, &t, charset, *max_length, &place);
+                self.check_text(&f.label, &t, charset, *min_length, *max_length, &place);
                 if *price > Decimal::ZERO {
                     self.lines.push((f.label.clone(), None, 1, *price));
                 }
+                self.field_values.insert(f.id.clone(), t);
             }
             FieldSpec::Choice { options, default } => {
                 let opt = match (&choice, default) {
                     (Some(c), _) => match options.iter().find(|o| &o.id == c) {
                         Some(o) => Some(o),
                         None => {
-                            let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                            let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
                             self.v(
                                 "option",
                                 place,
-                                format!("\"{c}\" is not an option of {}; choose {}", f.label, ids.join(", ")),
+                                format!("this is not an option of {}; choose {}", f.label, labels.join(", ")),
                             );
                             return;
                         }
@@ -863,6 +1056,7 @@ impl<'e> State<'e> {
                     if o.price > Decimal::ZERO {
                         self.lines.push((format!("{}: {}", f.label, o.label), None, 1, o.price));
                     }
+                    self.field_values.insert(f.id.clone(), o.id.clone());
                 }
             }
             FieldSpec::Colour { colours, default, price } => {
@@ -870,9 +1064,18 @@ impl<'e> State<'e> {
                 match id {
                     Some(c) => {
                         if !colours.iter().any(|&i| self.cat.materials[i as usize].id == c) {
-                            self.v("option", place, format!("colour \"{c}\" is not offered for {}", f.label));
-                        } else if *price > Decimal::ZERO {
-                            self.lines.push((f.label.clone(), None, 1, *price));
+                            let names: Vec<&str> =
+                                colours.iter().map(|&i| self.cat.materials[i as usize].name.as_str()).collect();
+                            self.v(
+                                "option",
+                                place,
+                                format!("this colour is not offered for {}; choose {}", f.label, names.join(", ")),
+                            );
+                        } else {
+                            if *price > Decimal::ZERO {
+                                self.lines.push((f.label.clone(), None, 1, *price));
+                            }
+                            self.field_values.insert(f.id.clone(), c);
                         }
                     }
                     None if f.required => self.v("required", place, format!("choose a {}", f.label)),
@@ -882,18 +1085,34 @@ impl<'e> State<'e> {
         }
     }
 
-    fn check_text(&mut self, label: &str, t: &str, charset: &Charset, max: u32, place: &Place) {
+    fn check_text(&mut self, label: &str, t: &str, charset: &Charset, min: u32, max: u32, place: &Place) {
         let n = t.chars().count() as u32;
+        let subject = format!("text:{}", place.field.as_deref().unwrap_or_default());
         if n > max {
-            self.v("text-length", place.clone(), format!("{label} takes at most {max} characters; \"{t}\" has {n}"));
+            self.vx(
+                "text-length",
+                place.clone(),
+                format!("{label} takes at most {max} characters; \"{t}\" has {n}"),
+                subject,
+                (n - max) as u64,
+            );
+        } else if n < min {
+            self.vx(
+                "text-length",
+                place.clone(),
+                format!("{label} needs at least {min} characters; \"{t}\" has {n}"),
+                subject,
+                (min - n) as u64,
+            );
         }
-        let bad: Vec<char> = t.chars().filter(|c| !charset.allows(*c)).collect();
+        let mut bad: Vec<char> = t.chars().filter(|c| !charset.allows(*c)).collect();
+        bad.dedup();
         if !bad.is_empty() {
-            let list: String = bad.iter().map(|c| format!("'{c}' ")).collect();
+            let list: Vec<String> = bad.iter().map(|c| format!("“{c}”")).collect();
             self.v(
                 "charset",
                 place.clone(),
-                format!("{label} cannot engrave {}(it takes {})", list, charset.describe()),
+                format!("{label} cannot take {} (it takes {})", list.join(", "), charset.describe()),
             );
         }
     }
@@ -904,33 +1123,30 @@ impl<'e> State<'e> {
             if !r.applies_to(bid) {
                 continue;
             }
+            let rule = format!("rule:{}", r.id);
             match &r.spec {
                 RuleSpec::Requires { if_, then } => {
                     let trigger = self.placed.iter().find(|(c, _)| if_.matches(*c, cat.comp(*c)));
                     if let Some((_, p)) = trigger {
                         if !self.placed.iter().any(|(c, _)| then.matches(*c, cat.comp(*c))) {
                             let p = p.clone();
-                            self.v(
-                                &format!("rule:{}", r.id),
-                                p,
-                                format!("{} (add {})", r.message, cat.selector_text(then)),
-                            );
+                            self.vx(&rule, p, r.message.clone(), rule.clone(), 1);
                         }
                     }
                 }
                 RuleSpec::Excludes { a, b } => {
+                    let is = |sel: &Selector, c: CompId| sel.matches(c, cat.comp(c));
                     let hit = self.placed.iter().enumerate().find_map(|(i, (x, px))| {
-                        if !a.matches(*x, cat.comp(*x)) {
+                        if !is(a, *x) {
                             return None;
                         }
-                        self.placed
-                            .iter()
-                            .enumerate()
-                            .find(|(j, (y, _))| *j != i && b.matches(*y, cat.comp(*y)))
-                            .map(|_| px.clone())
+                        self.placed.iter().enumerate().find(|(j, (y, _))| *j != i && is(b, *y)).map(|_| px.clone())
                     });
                     if let Some(p) = hit {
-                        self.v(&format!("rule:{}", r.id), p, r.message.clone());
+                        // Worse means more to take off: the smaller side of the clash.
+                        let na = self.placed.iter().filter(|(x, _)| is(a, *x)).count();
+                        let nb = self.placed.iter().filter(|(x, _)| is(b, *x)).count();
+                        self.vx(&rule, p, r.message.clone(), rule.clone(), na.min(nb) as u64);
                     }
                 }
                 RuleSpec::Expr { .. } => {
@@ -940,25 +1156,15 @@ impl<'e> State<'e> {
                         Some(w) => matches!(w.execute(&ctx), Ok(cel::Value::Bool(true))),
                         None => true,
                     };
-                    if applies {
-                        match require.execute(&ctx) {
-                            Ok(cel::Value::Bool(true)) => {}
-                            Ok(cel::Value::Bool(false)) => {
-                                self.v(&format!("rule:{}", r.id), Place::default(), r.message.clone())
-                            }
-                            other => self.v(
-                                &format!("rule:{}", r.id),
-                                Place::default(),
-                                format!(
-                                    "{} (the rule could not be evaluated: {})",
-                                    r.message,
-                                    match other {
-                                        Ok(v) => format!("it gave {v:?}, not true or false"),
-                                        Err(e) => e.to_string(),
-                                    }
-                                ),
-                            ),
-                        }
+                    if !applies {
+                        continue;
+                    }
+                    // A rule that cannot be evaluated is a catalog mistake `catalog check` reports
+                    // (it runs every rule on sample designs of each base); should one slip through,
+                    // the shopper reads the rule's message, never the engine's.
+                    if !matches!(require.execute(&ctx), Ok(cel::Value::Bool(true))) {
+                        let d = orfevre_catalog::rules::distance(require.expression(), &ctx);
+                        self.vx(&rule, Place::default(), r.message.clone(), rule.clone(), d);
                     }
                 }
             }
@@ -971,15 +1177,15 @@ impl<'e> State<'e> {
         let mut ctx = cel::Context::with_env(self.e.cel_env.clone());
         let base = &cat.bases[bid as usize];
         let mut skus: HashMap<String, i64> = HashMap::new();
-        let mut kinds: HashMap<String, i64> = HashMap::new();
         let mut tags: HashMap<String, i64> = HashMap::new();
         let mut fams: HashMap<String, i64> = HashMap::new();
-        // Every kind, tag or family the rule names is present (0 when unused), so `kinds["dangle"]`
-        // reads 0 rather than failing on a missing key. Building every name of a large catalog
-        // would cost more than the rule itself.
+        // Every kind is present; every SKU, tag or family the rule names is present (0 when
+        // unused), so `tags["large"]` reads 0 rather than failing on a missing key. Building every
+        // name of a large catalog would cost more than the rule itself.
+        let mut kinds: HashMap<String, i64> = Kind::ALL.iter().map(|k| (k.as_str().to_string(), 0)).collect();
         for l in literals {
-            if Kind::parse(l).is_some() {
-                kinds.insert(l.clone(), 0);
+            if cat.by_sku.contains_key(l) {
+                skus.insert(l.clone(), 0);
             }
             if cat.tag(l).is_some() {
                 tags.insert(l.clone(), 0);
@@ -997,13 +1203,6 @@ impl<'e> State<'e> {
                 *tags.entry(cat.tag_name(*t).to_string()).or_default() += 1;
             }
         }
-        let fields: HashMap<String, String> = self
-            .d
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), v.text.clone().or(v.choice.clone()).unwrap_or_default()))
-            .collect();
-        let params: HashMap<String, String> = self.params.clone().into_iter().collect();
         if wants("base") {
             ctx.add_variable_from_value("base", base.id.clone());
         }
@@ -1029,9 +1228,19 @@ impl<'e> State<'e> {
             ctx.add_variable_from_value("families", fams);
         }
         if wants("params") {
+            // Every parameter name of the catalog: the base's with their values (defaults
+            // included), the others blank.
+            let mut params: HashMap<String, String> =
+                self.e.param_names.iter().map(|n| (n.clone(), String::new())).collect();
+            params.extend(self.params.clone());
             ctx.add_variable_from_value("params", params);
         }
         if wants("fields") {
+            // Every field id of the catalog: the base's with their effective values (a choice's
+            // default included, blank text as ""), the others blank.
+            let mut fields: HashMap<String, String> =
+                self.e.field_ids.iter().map(|n| (n.clone(), String::new())).collect();
+            fields.extend(self.field_values.clone());
             ctx.add_variable_from_value("fields", fields);
         }
         ctx

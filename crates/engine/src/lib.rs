@@ -16,7 +16,7 @@ pub mod eval;
 pub mod spell;
 
 pub use alter::{Alteration, AlterationKind, Altered, Refusal};
-pub use choices::{apply_choice, apply_edit, Candidate, Choice, ChoiceReport, Edit, Repair};
+pub use choices::{apply_choice, apply_edit, apply_repair, Candidate, Choice, ChoiceReport, Edit, Repair};
 pub use design::{CatalogRef, Design, DesignError, FieldValue, MountDesign, ParamValue};
-pub use eval::{Engine, Evaluation, Geometry, Place, PriceBreakdown, Violation};
-pub use spell::{Problem, SpellIssue, Spelling};
+pub use eval::{worse, Engine, Evaluation, Excess, Geometry, Place, PriceBreakdown, Violation};
+pub use spell::{Problem, SpellIssue, Spelling, WordProblem};

@@ -10,7 +10,7 @@ fn example(name: &str) -> Design {
 }
 
 fn insert(section: usize, sku: &str) -> Alteration {
-    Alteration::Add { choice: Choice::Insert { mount: "strand".into(), section }, sku: sku.into() }
+    Alteration::Add { choice: Choice::insert("strand", section), sku: sku.into() }
 }
 
 fn station(index: usize, sku: &str) -> Alteration {
@@ -101,7 +101,7 @@ fn an_alteration_that_breaks_a_rule_is_refused_with_the_rule_and_a_repair() {
     assert_eq!(sections(&name)[0], ["AB-SP-GOLD", "AB-E-ACUTE", "AB-SP-GOLD"]);
     let last = e.alter(&name, &remove(0, 1)).unwrap_err();
     assert_eq!(last.pointer, "/index");
-    assert_eq!(last.reasons, ["the cord needs at least 1 letter-bead; the design has 0".to_string()]);
+    assert_eq!(last.reasons, ["the cord needs at least 1 letter bead; the design has 0".to_string()]);
     // So is the spacer the cord starts with.
     let spacer = e.alter(&name, &remove(0, 0)).unwrap_err();
     assert!(spacer.reasons.iter().any(|r| r.contains("spacer")), "{:?}", spacer.reasons);

@@ -95,19 +95,19 @@ fn alternate_currency_is_rounded_to_its_price_points() {
 #[test]
 fn spelling_names_in_letter_beads() {
     let engine = demo_engine();
-    let s = engine.spell("name-bracelet", "strand", "Zoé");
+    let s = engine.spell("name-bracelet", "strand", None, "Zoé");
     assert!(s.issues.is_empty(), "{:?}", s.issues);
     assert_eq!(s.skus, ["AB-SP-GOLD", "AB-Z", "AB-O", "AB-E-ACUTE", "AB-SP-GOLD"]);
     assert!(engine.evaluate(s.design.as_ref().unwrap()).valid);
     // Ê has no bead: flagged, with the plain E as a fallback to accept, not substituted.
-    let s = engine.spell("name-bracelet", "strand", "Zoê");
+    let s = engine.spell("name-bracelet", "strand", None, "Zoê");
     assert_eq!(s.issues.len(), 1);
     assert_eq!(s.issues[0].problem, orfevre_engine::Problem::Missing);
     assert_eq!(s.issues[0].alternatives, ["AB-E"]);
     // X is out of stock (0); Z has 2 in stock, so the third Z is flagged.
-    let s = engine.spell("name-bracelet", "strand", "Max");
+    let s = engine.spell("name-bracelet", "strand", None, "Max");
     assert_eq!(s.issues[0].character, 'x');
-    let s = engine.spell("name-bracelet", "strand", "ZZZ");
+    let s = engine.spell("name-bracelet", "strand", None, "ZZZ");
     assert_eq!(s.issues.len(), 1);
     assert_eq!(s.issues[0].problem, orfevre_engine::Problem::OutOfStock);
 }

@@ -9,7 +9,7 @@
 mod common;
 use common::demo_engine;
 use orfevre_catalog::{Mm, MountSpec};
-use orfevre_engine::{apply_choice, apply_edit, Alteration, Choice, Design, Engine, MountDesign};
+use orfevre_engine::{apply_choice, apply_repair, worse, Alteration, Choice, Design, Engine, MountDesign};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -111,7 +111,7 @@ proptest! {
         let report = e.choice(&d, c);
         for cand in report.candidates.iter().take(40) {
             let mut nd = d.clone();
-            apply_choice(&mut nd, c, &cand.option);
+            apply_choice(&mut nd, &report.choice, &cand.option);
             if cand.feasible {
                 prop_assert!(e.feasible(&d, c, &cand.option));
                 if was_valid {
@@ -124,8 +124,10 @@ proptest! {
             }
             if let Some(r) = &cand.repair {
                 let mut rd = d.clone();
-                for ed in &r.edits { apply_edit(&mut rd, ed); }
-                prop_assert!(e.feasible(&rd, c, &cand.option), "repair {} did not admit {}", r.description, cand.option);
+                apply_repair(&mut rd, &r.edits, &report.choice, &cand.option);
+                let before = e.violations(&d);
+                let after = e.violations(&rd);
+                prop_assert!(worse(&before, &after).is_empty(), "repair {} did not admit {}: {:?}", r.description, cand.option, worse(&before, &after));
             }
         }
     }
@@ -152,7 +154,7 @@ proptest! {
             }
             let feasible: Vec<_> = report.candidates.iter().filter(|x| x.feasible).collect();
             if feasible.is_empty() { break; }
-            apply_choice(&mut d, c, &feasible[pick % feasible.len()].option);
+            apply_choice(&mut d, &report.choice, &feasible[pick % feasible.len()].option);
             let ev = e.evaluate(&d);
             prop_assert!(ev.valid, "{:?}", ev.violations);
         }

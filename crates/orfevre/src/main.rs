@@ -7,13 +7,38 @@ use orfevre_engine::{Design, Engine};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!` for a command's output that ends quietly, with exit 0, when the reader has gone
+/// (`orfevre design eval … | head`): a closed pipe is the reader's choice, not an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::output_failed(e);
+        }
+    }};
+}
+
+/// Stops on a failed write to standard output: quietly with 0 when the pipe was closed, else 2.
+pub(crate) fn output_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write the output: {e}");
+    std::process::exit(2);
+}
+
 mod engrave;
 mod model;
 mod serve;
 mod twin;
 
 #[derive(Parser)]
-#[command(name = "orfevre", version, about = "Orfèvre: jewelry personalization — catalogs, designs, evaluation")]
+#[command(
+    name = "orfevre",
+    version,
+    about = "Orfèvre: jewelry personalization — catalogs, designs, evaluation",
+    after_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -68,9 +93,24 @@ enum Cmd {
     },
 }
 
+/// Every command's exit codes (also in each command's --help and in the README).
+const EXIT_CODES: &str = "Exit codes:
+  catalog check   0 clean (warnings allowed), 1 errors, 2 not a catalog directory
+  design eval     0 valid, 1 invalid, 2 malformed design or catalog with errors
+  design spell    0 spelled and valid, 1 letters or the word to resolve, 2 bad input
+  design hash     0 printed, 2 malformed design
+  engrave         0 written, 1 cannot be engraved, 2 bad input
+  model           0 written and makeable, 1 written with manufacturing problems, 2 bad input
+  nfc verify      0 genuine, 1 not genuine, 2 malformed
+  passport verify 0 valid, 1 invalid, 2 unreadable
+  nfc ndef, qr, passport keygen|issue, user, token: 0 done, 2 bad input
+  serve           0 after SIGTERM or Ctrl-C, 2 bad settings or the catalog refused
+Output piped into a reader that stops early (| head) ends quietly with 0.";
+
 #[derive(Subcommand)]
 enum CatalogCmd {
-    /// Check a catalog directory and report every problem (exit 0 clean, 1 errors).
+    /// Check a catalog directory and report every problem.
+    /// Exit 0 clean (warnings allowed), 1 errors, 2 the directory cannot be read.
     Check {
         #[arg(default_value = "catalogs/demo")]
         dir: PathBuf,
@@ -82,7 +122,8 @@ enum CatalogCmd {
 
 #[derive(Subcommand)]
 enum DesignCmd {
-    /// Evaluate a design (exit 0 valid, 1 invalid, 2 malformed input).
+    /// Evaluate a design. Exit 0 valid, 1 invalid, 2 malformed design (the JSON pointer is named)
+    /// or a catalog with errors.
     Eval {
         /// The catalog directory.
         #[arg(long, default_value = "catalogs/demo", env = "ORFEVRE_CATALOG")]
@@ -99,8 +140,9 @@ enum DesignCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Spell a word in letter beads: prints the design, and each letter missing or out of stock
-    /// with its fallback (exit 0 spelled, 1 letters to resolve).
+    /// Spell a word in letter beads: prints the design; each letter missing or out of stock (with
+    /// its fallback) and why the word as a whole does not fit go to standard error. Exit 0 spelled
+    /// and valid, 1 letters or the word to resolve, 2 bad input.
     Spell {
         #[arg(long, default_value = "catalogs/demo", env = "ORFEVRE_CATALOG")]
         catalog: PathBuf,
@@ -108,9 +150,12 @@ enum DesignCmd {
         base: String,
         #[arg(long, default_value = "strand")]
         mount: String,
+        /// The size to spell at (default: the base's default size).
+        #[arg(long)]
+        size: Option<String>,
         text: String,
     },
-    /// Print a design's content address (SHA-256 of its canonical JSON).
+    /// Print a design's content address (SHA-256 of its canonical JSON). Exit 0 printed, 2 malformed.
     Hash {
         design: PathBuf,
         /// Also print the canonical JSON.
@@ -186,13 +231,13 @@ fn run(cli: Cli) -> Result<u8> {
                     "warnings": loaded.warnings(),
                     "diagnostics": loaded.diagnostics,
                 });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                outln!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for d in &loaded.diagnostics {
-                    println!("{}/{d}", dir.display());
+                    outln!("{}/{d}", dir.display());
                 }
                 match &loaded.catalog {
-                    Some(c) => println!(
+                    Some(c) => outln!(
                         "{}: {} {} — {} components, {} bases, {} rules: {} error(s), {} warning(s)",
                         dir.display(),
                         c.brand.name,
@@ -204,40 +249,49 @@ fn run(cli: Cli) -> Result<u8> {
                         loaded.warnings()
                     ),
                     None => {
-                        println!("{}: {} error(s), {} warning(s)", dir.display(), loaded.errors(), loaded.warnings())
+                        outln!("{}: {} error(s), {} warning(s)", dir.display(), loaded.errors(), loaded.warnings())
                     }
                 }
             }
             Ok(if loaded.errors() == 0 { 0 } else { 1 })
         }
-        Cmd::Design { cmd: DesignCmd::Spell { catalog, base, mount, text } } => {
+        Cmd::Design { cmd: DesignCmd::Spell { catalog, base, mount, size, text } } => {
             let engine = match load_engine(&catalog)? {
                 Ok(e) => e,
                 Err(code) => return Ok(code),
             };
-            let s = engine.spell(&base, &mount, &text);
+            let s = engine.spell(&base, &mount, size.as_deref(), &text);
             for i in &s.issues {
                 let alt = if i.alternatives.is_empty() {
                     String::new()
                 } else {
                     format!(" — fallback: {}", i.alternatives.join(", "))
                 };
-                eprintln!("letter {} '{}': {:?}{alt}", i.index + 1, i.character, i.problem);
+                let problem = serde_json::to_value(&i.problem)?;
+                eprintln!("letter {} '{}': {}{alt}", i.index + 1, i.character, problem.as_str().unwrap_or_default());
+            }
+            for p in &s.problems {
+                let v = serde_json::to_value(p)?;
+                eprintln!(
+                    "{}: {}",
+                    v["problem"].as_str().unwrap_or_default(),
+                    v["message"].as_str().unwrap_or_default()
+                );
             }
             match &s.design {
-                Some(d) => println!("{}", serde_json::to_string_pretty(d)?),
+                Some(d) => outln!("{}", serde_json::to_string_pretty(d)?),
                 None => anyhow::bail!("base {base} has no strand mount {mount}"),
             }
-            Ok(if s.issues.is_empty() { 0 } else { 1 })
+            Ok(if s.issues.is_empty() && s.problems.is_empty() { 0 } else { 1 })
         }
         Cmd::Design { cmd: DesignCmd::Hash { design, canonical } } => {
             let bytes = read_input(&design)?;
             match Design::from_json(&bytes) {
                 Ok(d) => {
                     if canonical {
-                        println!("{}", d.canonical_json());
+                        outln!("{}", d.canonical_json());
                     }
-                    println!("{}", d.hash());
+                    outln!("{}", d.hash());
                     Ok(0)
                 }
                 Err(e) => {
@@ -252,7 +306,7 @@ fn run(cli: Cli) -> Result<u8> {
                 Ok(d) => d,
                 Err(e) => {
                     if json {
-                        println!(
+                        outln!(
                             "{}",
                             serde_json::json!({"error": "malformed-design", "pointer": e.pointer, "message": e.message})
                         );
@@ -265,6 +319,16 @@ fn run(cli: Cli) -> Result<u8> {
                 Ok(e) => e,
                 Err(code) => return Ok(code),
             };
+            if let Err(e) = engine.check_shape(&d) {
+                if json {
+                    outln!(
+                        "{}",
+                        serde_json::json!({"error": "malformed-design", "pointer": e.pointer, "message": e.message})
+                    );
+                }
+                eprintln!("{}: malformed design at {e}", design.display());
+                return Ok(2);
+            }
             let cur = match currency {
                 Some(c) => {
                     let c: Currency = c.parse().map_err(anyhow::Error::msg)?;
@@ -280,7 +344,7 @@ fn run(cli: Cli) -> Result<u8> {
             let choices = if no_choices { Vec::new() } else { engine.all_choices(&d) };
             if json {
                 let out = serde_json::json!({ "evaluation": ev, "choices": choices });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                outln!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 print_human(&engine, &d, &ev, &choices);
             }
@@ -292,30 +356,30 @@ fn run(cli: Cli) -> Result<u8> {
 fn print_human(engine: &Engine, d: &Design, ev: &orfevre_engine::Evaluation, choices: &[orfevre_engine::ChoiceReport]) {
     let base =
         engine.catalog.base(&d.base).map(|b| engine.catalog.bases[b as usize].name.clone()).unwrap_or(d.base.clone());
-    println!("{base} — design {}", &ev.design_hash[..16]);
+    outln!("{base} — design {}", &ev.design_hash[..16]);
     if ev.valid {
-        println!("valid");
+        outln!("valid");
     } else {
-        println!("INVALID: {} problem(s)", ev.violations.len());
+        outln!("INVALID: {} problem(s)", ev.violations.len());
         for v in &ev.violations {
-            println!("  ✗ [{}] {}", v.rule, v.message);
+            outln!("  ✗ [{}] {}", v.rule, v.message);
         }
     }
-    println!("price:");
+    outln!("price:");
     for l in &ev.price.lines {
-        println!("  {:>3} × {:<48} {:>12}", l.qty, l.label, l.amount.to_string());
+        outln!("  {:>3} × {:<48} {:>12}", l.qty, l.label, l.amount.to_string());
     }
     if !ev.price.rounding.amount.is_zero() {
-        println!("        {:<48} {:>12}", "price-point rounding", ev.price.rounding.to_string());
+        outln!("        {:<48} {:>12}", "price-point rounding", ev.price.rounding.to_string());
     }
-    println!("  total {:>60}", ev.price.total.to_string());
-    println!("weight: {}   lead time: {} day(s)", ev.weight, ev.lead_time_days);
+    outln!("  total {:>60}", ev.price.total.to_string());
+    outln!("weight: {}   lead time: {} day(s)", ev.weight, ev.lead_time_days);
     for c in choices {
         let ok = c.candidates.iter().filter(|x| x.feasible).count();
-        println!("choice {}: {ok} of {} candidates feasible", c.label, c.candidates.len());
+        outln!("choice {}: {ok} of {} candidates feasible", c.label, c.candidates.len());
         for x in c.candidates.iter().filter(|x| !x.feasible).take(3) {
             let repair = x.repair.as_ref().map(|r| format!(" — repair: {}", r.description)).unwrap_or_default();
-            println!("    {} ✗ {}{repair}", x.option, x.reasons.first().cloned().unwrap_or_default());
+            outln!("    {} ✗ {}{repair}", x.option, x.reasons.first().cloned().unwrap_or_default());
         }
     }
 }

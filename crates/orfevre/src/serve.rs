@@ -226,7 +226,7 @@ pub fn user(cmd: UserCmd) -> Result<u8> {
         store.close().await;
         anyhow::Ok(u)
     })?;
-    println!("{} {} {}", u.id, u.email, u.role);
+    outln!("{} {} {}", u.id, u.email, u.role);
     Ok(0)
 }
 
@@ -239,6 +239,6 @@ pub fn token(cmd: TokenCmd) -> Result<u8> {
         anyhow::Ok(r)
     })?;
     eprintln!("token {} ({}) created; its secret is shown once:", t.id, t.name);
-    println!("{secret}");
+    outln!("{secret}");
     Ok(0)
 }

@@ -55,7 +55,7 @@ pub fn nfc(cmd: NfcCmd) -> Result<u8> {
             let m = ndef::uri_message(&url).map_err(|e| anyhow!("--url: {e}"))?;
             let bytes = if type4 { ndef::type4_file(&m) } else { m };
             std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
-            println!("{}", serde_json::json!({ "file": out.display().to_string(), "bytes": bytes.len() }));
+            outln!("{}", serde_json::json!({ "file": out.display().to_string(), "bytes": bytes.len() }));
             Ok(0)
         }
         NfcCmd::Verify { url, meta_key, file_key } => {
@@ -63,7 +63,7 @@ pub fn nfc(cmd: NfcCmd) -> Result<u8> {
             let fk = sun::key_from_hex(&file_key).map_err(|e| anyhow!("--file-key: {e}"))?;
             match sun::verify_url(&url, &mk, &fk) {
                 Ok(tap) => {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&serde_json::json!({
                             "valid": true,
@@ -75,7 +75,7 @@ pub fn nfc(cmd: NfcCmd) -> Result<u8> {
                     Ok(0)
                 }
                 Err(sun::SunError::Forged) => {
-                    println!("{}", serde_json::json!({ "valid": false, "reason": sun::SunError::Forged.to_string() }));
+                    outln!("{}", serde_json::json!({ "valid": false, "reason": sun::SunError::Forged.to_string() }));
                     Ok(1)
                 }
                 Err(e) => Err(anyhow!("--url: {e}")),
@@ -142,7 +142,7 @@ pub fn passport(cmd: PassportCmd) -> Result<u8> {
             });
             let path = out.join("key.json");
             write_private(&path, &serde_json::to_vec_pretty(&body)?)?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({ "key": path.display().to_string(), "verificationMethod": keys.did_key_method() })
             );
@@ -191,11 +191,11 @@ pub fn passport(cmd: PassportCmd) -> Result<u8> {
             .with_context(|| format!("{} is not JSON", cert.display()))?;
             match credential::verify_with(&v, doc.as_ref()) {
                 Ok(method) => {
-                    println!("{}", serde_json::json!({ "valid": true, "verificationMethod": method }));
+                    outln!("{}", serde_json::json!({ "valid": true, "verificationMethod": method }));
                     Ok(0)
                 }
                 Err(e) => {
-                    println!("{}", serde_json::json!({ "valid": false, "reason": e.to_string() }));
+                    outln!("{}", serde_json::json!({ "valid": false, "reason": e.to_string() }));
                     Ok(1)
                 }
             }

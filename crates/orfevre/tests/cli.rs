@@ -79,7 +79,7 @@ fn design_spell_flags_missing_letters() {
     assert!(out.contains("AB-E-ACUTE"), "{out}");
     let (code, _, err) = orfevre(&["design", "spell", "Zoê"]);
     assert_eq!(code, 1);
-    assert!(err.contains("'ê': Missing — fallback: AB-E"), "{err}");
+    assert!(err.contains("'ê': missing — fallback: AB-E"), "{err}");
 }
 
 #[test]

@@ -494,13 +494,22 @@ pub(crate) async fn design_body(req: Request) -> ApiResult<Design> {
     parse_design(&bytes)
 }
 
-/// The engine a design names, or the active one (which then reports the mismatch).
+/// The engine a design names, or the active one (which then reports the mismatch). A design whose
+/// values are of the wrong kind for the base's fields is malformed: 422 with the JSON pointer.
 pub(crate) async fn engine_for(s: &AppState, d: &Design) -> ApiResult<Arc<Engine>> {
     let active = s.catalogs.active();
-    if active.catalog.brand.version == d.catalog.version {
-        return Ok(active);
-    }
-    Ok(s.catalogs.get(&d.catalog.version).await?.unwrap_or(active))
+    let e = if active.catalog.brand.version == d.catalog.version {
+        active
+    } else {
+        s.catalogs.get(&d.catalog.version).await?.unwrap_or(active)
+    };
+    check_shape(&e, d)?;
+    Ok(e)
+}
+
+/// [`Engine::check_shape`] as a 422 problem.
+pub(crate) fn check_shape(e: &Engine, d: &Design) -> ApiResult<()> {
+    e.check_shape(d).map_err(|err| Problem::invalid("invalid-design", err.to_string()).at(err.pointer, err.message))
 }
 
 fn currency_of(e: &Engine, c: Option<&str>) -> ApiResult<Option<Currency>> {
@@ -593,12 +602,15 @@ pub struct SpellRequest {
     pub base: Option<String>,
     /// Its strand mount (default: strand).
     pub mount: Option<String>,
+    /// The size to spell at (default: the base's default size).
+    pub size: Option<String>,
     /// The word (at most 100 characters).
     pub text: String,
 }
 
-/// Spell a word in letter beads: the design, and every letter missing or short of stock with its
-/// fallback (never substituted silently).
+/// Spell a word in letter beads: the design, every letter missing or short of stock with its
+/// fallback (never substituted silently), and why the word as a whole cannot be made as it is
+/// (`problems`: too many letters, a larger size needed, too long for the largest size, empty).
 #[utoipa::path(post, path = "/api/v1/designs/spell", tag = "designs", request_body = SpellRequest,
     responses((status = 200, description = "skus, issues and the design"), (status = 422, body = Problem)))]
 pub async fn spell(State(s): S, Json(r): Json<SpellRequest>) -> ApiResult<Response> {
@@ -610,7 +622,7 @@ pub async fn spell(State(s): S, Json(r): Json<SpellRequest>) -> ApiResult<Respon
     let e = s.catalogs.active();
     let base = r.base.unwrap_or_else(|| "name-bracelet".into());
     let mount = r.mount.unwrap_or_else(|| "strand".into());
-    let sp = e.spell(&base, &mount, &r.text);
+    let sp = e.spell(&base, &mount, r.size.as_deref(), &r.text);
     if sp.design.is_none() {
         return Err(Problem::invalid("validation", format!("base {base} has no strand mount {mount}"))
             .at("/base", "no such strand of letter beads"));
@@ -641,6 +653,7 @@ pub async fn save_design(State(s): S, who: Principal, req: Request) -> ApiResult
         return Err(Problem::invalid("unknown-catalog", format!("there is no catalog version {}", d.catalog.version))
             .at("/catalog/version", "unknown catalog version"));
     };
+    check_shape(&e, &d)?;
     let valid = e.violations(&d).is_empty();
     let hash = d.hash();
     let body = d.canonical_json();

@@ -1,0 +1,884 @@
+//! Catalog rules written in CEL: the one environment every rule is compiled and run in, the
+//! variables a rule reads and their types, the static checks `catalog check` runs on a rule, and
+//! how far a design is from meeting a rule (so that a still-broken rule can be told to get worse).
+//!
+//! The checker and the engine share this module, so a function the checker accepts is a function
+//! the engine runs, and a name the checker knows is a key the engine fills.
+
+use cel::common::ast::{operators as op, EntryExpr, Expr, LiteralValue};
+use cel::{Context, Env, IdedExpr, Program, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// The type of a rule variable or expression, as far as the checker can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Bool,
+    Int,
+    Uint,
+    Double,
+    String,
+    Null,
+    List(Box<Ty>),
+    /// A map from strings to this type.
+    Map(Box<Ty>),
+    /// Not known statically (comprehension accumulators, `dyn`).
+    Dyn,
+}
+
+impl std::fmt::Display for Ty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ty::Bool => f.write_str("a boolean"),
+            Ty::Int | Ty::Uint => f.write_str("a count (integer)"),
+            Ty::Double => f.write_str("a number"),
+            Ty::String => f.write_str("a string"),
+            Ty::Null => f.write_str("null"),
+            Ty::List(_) => f.write_str("a list"),
+            Ty::Map(_) => f.write_str("a map"),
+            Ty::Dyn => f.write_str("a value"),
+        }
+    }
+}
+
+/// The variables a rule reads, their types and what they hold (docs/catalog.md lists the same).
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("base", "the base's id (string)"),
+    ("piece", "the base's piece: bracelet, ring… (string)"),
+    ("size", "the chosen size's id, or the default size's (string)"),
+    ("items", "how many components the design places (integer)"),
+    ("skus", "SKU → how many the design places (every SKU the rule names is present, 0 when unused)"),
+    ("kinds", "component kind → count (every kind is present)"),
+    ("tags", "tag → count (every tag of the catalog is present)"),
+    ("families", "family → count (every family of the catalog is present)"),
+    (
+        "params",
+        "parameter → value as a string (every parameter of the base, its default when the design leaves it; \"\" for parameters the base does not have)",
+    ),
+    (
+        "fields",
+        "field id → value (every field of the catalog: the option chosen or its default for choice and colour fields, the text for text and engraving fields, \"\" when blank, absent or not on the base)",
+    ),
+];
+
+/// The names of [`VARIABLES`].
+pub fn variable_names() -> impl Iterator<Item = &'static str> {
+    VARIABLES.iter().map(|(n, _)| *n)
+}
+
+/// The type of variable `name`.
+pub fn variable_type(name: &str) -> Option<Ty> {
+    Some(match name {
+        "base" | "piece" | "size" => Ty::String,
+        "items" => Ty::Int,
+        "skus" | "kinds" | "tags" | "families" => Ty::Map(Box::new(Ty::Int)),
+        "params" | "fields" => Ty::Map(Box::new(Ty::String)),
+        _ => return None,
+    })
+}
+
+/// Functions a rule may call, besides operators (`+ - * / % == != < <= > >= && || ! ?: in`,
+/// indexing) and the macros `has`, `all`, `exists`, `exists_one`, `map`, `filter`.
+/// (name, receiver: called as `x.name(…)`, what it does). docs/catalog.md lists the same.
+pub const FUNCTIONS: &[(&str, bool, &str)] = &[
+    ("size", false, "size(x): characters of a string, entries of a list or map"),
+    ("size", true, "x.size()"),
+    ("int", false, "int(x): a string or number as an integer"),
+    ("uint", false, "uint(x)"),
+    ("double", false, "double(x): a string or number as a decimal number"),
+    ("string", false, "string(x)"),
+    ("bool", false, "bool(x)"),
+    ("contains", true, "s.contains(t)"),
+    ("startsWith", true, "s.startsWith(t)"),
+    ("endsWith", true, "s.endsWith(t)"),
+    ("matches", true, "s.matches(re): a regular expression (RE2 syntax)"),
+    ("matches", false, "matches(s, re)"),
+    ("charAt", true, "s.charAt(i)"),
+    ("indexOf", true, "s.indexOf(t)"),
+    ("lastIndexOf", true, "s.lastIndexOf(t)"),
+    ("lowerAscii", true, "s.lowerAscii()"),
+    ("upperAscii", true, "s.upperAscii()"),
+    ("trim", true, "s.trim()"),
+    ("replace", true, "s.replace(a, b)"),
+    ("split", true, "s.split(sep)"),
+    ("substring", true, "s.substring(from[, to])"),
+    ("join", true, "list.join([sep])"),
+    ("reverse", true, "s.reverse()"),
+];
+
+/// The environment every rule runs in: CEL's standard library, its macros, and the strings
+/// extension. Built once: building it costs more than running a rule.
+pub fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut e = Env::stdlib();
+        e.add_extension(cel::extensions::strings).expect("the strings extension registers once");
+        Arc::new(e)
+    })
+    .clone()
+}
+
+/// Compiles a rule's source in [`env`].
+pub fn compile(src: &str) -> Result<Program, cel::ParseErrors> {
+    env().compile(src)
+}
+
+/// A mistake found in a rule without running it, at a byte range of the rule's source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub start: usize,
+    pub end: usize,
+    pub code: &'static str,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// What the checker knows about the names a rule may use, for the bases it applies to.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Known keys of each map variable (`skus`, `kinds`, `tags`, `families`, `fields`, `params`).
+    pub keys: HashMap<&'static str, Vec<String>>,
+    /// Known values: of `base`, `piece`, `size`, and of `fields/<id>` and `params/<name>` where
+    /// the values are a closed list (choice and colour fields, metals, cuts…). Absent: any value.
+    pub values: HashMap<String, Vec<String>>,
+}
+
+/// The static checks of one compiled rule: functions it may call, types of its operators, map
+/// keys and compared values against the catalog's names. Findings are ordered by position.
+pub fn analyse(program: &Program, scope: &Scope) -> Vec<Finding> {
+    let mut a = Analyser { program, scope, findings: Vec::new(), bound: Vec::new() };
+    a.ty(program.expression());
+    let mut f = a.findings;
+    f.sort_by_key(|x| (x.start, x.end));
+    f.dedup_by(|a, b| a.start == b.start && a.code == b.code);
+    f
+}
+
+struct Analyser<'a> {
+    program: &'a Program,
+    scope: &'a Scope,
+    findings: Vec<Finding>,
+    /// Comprehension variables in scope, with their types.
+    bound: Vec<(String, Ty)>,
+}
+
+/// The key of `var["key"]`, `var.key` or `has(var.key)` when written with a literal.
+fn literal_string(e: &IdedExpr) -> Option<&str> {
+    match &e.expr {
+        Expr::Literal(LiteralValue::String(s)) => Some(s.as_ref()),
+        _ => None,
+    }
+}
+
+fn is_numeric(t: &Ty) -> bool {
+    matches!(t, Ty::Int | Ty::Uint | Ty::Double)
+}
+
+/// Whether values of types `a` and `b` can be compared for equality without CEL refusing it.
+fn comparable(a: &Ty, b: &Ty) -> bool {
+    a == b
+        || matches!(a, Ty::Dyn | Ty::Null)
+        || matches!(b, Ty::Dyn | Ty::Null)
+        || (is_numeric(a) && is_numeric(b))
+        || matches!((a, b), (Ty::List(_), Ty::List(_)) | (Ty::Map(_), Ty::Map(_)))
+}
+
+impl Analyser<'_> {
+    /// The source range an expression covers: its own position and every sub-expression's (the
+    /// parser places a call at its operator, an index at its bracket).
+    fn span(&self, e: &IdedExpr) -> (usize, usize) {
+        let info = self.program.source_info();
+        let mut lo = usize::MAX;
+        let mut hi = 0;
+        let mut visit = |x: &IdedExpr| {
+            if let Some((s, t)) = info.offset_for(x.id) {
+                lo = lo.min(s as usize);
+                hi = hi.max((t as usize).max(s as usize));
+            }
+        };
+        walk(e, &mut visit);
+        if lo == usize::MAX {
+            return (0, 0);
+        }
+        // Positions name where a node starts and where its last token starts: take that token in,
+        // then the brackets still open.
+        let src = info.source.as_bytes();
+        let mut hi = hi.min(src.len());
+        while hi < src.len()
+            && (src[hi].is_ascii_alphanumeric() || src[hi] == b'_' || src[hi] == b'"' || src[hi] == b'\'')
+        {
+            if src[hi] == b'"' || src[hi] == b'\'' {
+                hi += 1;
+                break;
+            }
+            hi += 1;
+        }
+        let open = |s: &[u8], a: u8, b: u8| {
+            s.iter().filter(|&&c| c == a).count() as i64 - s.iter().filter(|&&c| c == b).count() as i64
+        };
+        while hi < src.len() {
+            let span = &src[lo..hi];
+            let want = if src[hi] == b']' {
+                open(span, b'[', b']')
+            } else if src[hi] == b')' {
+                open(span, b'(', b')')
+            } else {
+                0
+            };
+            if want <= 0 {
+                break;
+            }
+            hi += 1;
+        }
+        (lo, hi)
+    }
+
+    fn find(&mut self, e: &IdedExpr, code: &'static str, message: String, hint: Option<String>) {
+        let (start, end) = self.span(e);
+        self.findings.push(Finding { start, end, code, message, hint });
+    }
+
+    fn source(&self, e: &IdedExpr) -> String {
+        let (s, t) = self.span(e);
+        let src = &self.program.source_info().source;
+        src.get(s..t.max(s)).filter(|x| !x.is_empty()).unwrap_or("this").to_string()
+    }
+
+    fn did_you_mean(name: &str, known: &[String]) -> Option<String> {
+        crate::load::suggest(name, known.iter().map(|s| s.as_str())).map(|s| format!("did you mean \"{s}\"?"))
+    }
+
+    /// `var[key]` with a literal key: the key must be one the catalog defines.
+    fn check_key(&mut self, at: &IdedExpr, var: &str, key: &str) {
+        let Some(known) = self.scope.keys.get(var) else { return };
+        if known.iter().any(|k| k == key) {
+            return;
+        }
+        let what = match var {
+            "skus" => "no component has the SKU",
+            "kinds" => "there is no component kind",
+            "tags" => "no component has the tag",
+            "families" => "no component belongs to the family",
+            "fields" => "no base this rule applies to has a field",
+            "params" => "no base this rule applies to has a parameter",
+            _ => "there is no",
+        };
+        let hint = Self::did_you_mean(key, known).or_else(|| {
+            Some(match var {
+                "kinds" => format!("kinds are: {}", crate::model::Kind::names()),
+                "fields" | "params" if known.is_empty() => format!("the rule's bases have no {var}"),
+                "fields" | "params" => format!("known {var}: {}", known.join(", ")),
+                _ => "a misspelt name would make the rule silently never match".into(),
+            })
+        });
+        self.find(at, "unknown-reference", format!("{var}[\"{key}\"]: {what} \"{key}\""), hint);
+    }
+
+    /// The key of the closed list of values `e` may take, if any: `base`, `piece`, `size`,
+    /// `fields/<id>`, `params/<name>`.
+    fn value_domain(&self, e: &IdedExpr) -> Option<String> {
+        match &e.expr {
+            Expr::Ident(n) if matches!(n.as_str(), "base" | "piece" | "size") && !self.is_bound(n) => Some(n.clone()),
+            Expr::Call(c) if c.func_name == op::INDEX && c.args.len() == 2 => {
+                let Expr::Ident(var) = &c.args[0].expr else { return None };
+                if !matches!(var.as_str(), "fields" | "params") || self.is_bound(var) {
+                    return None;
+                }
+                literal_string(&c.args[1]).map(|k| format!("{var}/{k}"))
+            }
+            Expr::Select(s) if !s.test => {
+                let Expr::Ident(var) = &s.operand.expr else { return None };
+                if !matches!(var.as_str(), "fields" | "params") || self.is_bound(var) {
+                    return None;
+                }
+                Some(format!("{var}/{}", s.field))
+            }
+            _ => None,
+        }
+    }
+
+    /// `x == "lit"`: the literal must be a value `x` can take.
+    fn check_value(&mut self, subject: &IdedExpr, lit: &IdedExpr) {
+        let Some(value) = literal_string(lit) else { return };
+        let Some(domain) = self.value_domain(subject) else { return };
+        let Some(known) = self.scope.values.get(&domain) else { return };
+        if value.is_empty() || known.iter().any(|k| k == value) {
+            return;
+        }
+        let subject_src = self.source(subject);
+        let hint = Self::did_you_mean(value, known).or_else(|| Some(format!("its values are: {}", known.join(", "))));
+        self.find(lit, "unknown-value", format!("{subject_src} is never \"{value}\""), hint);
+    }
+
+    fn is_bound(&self, name: &str) -> bool {
+        self.bound.iter().any(|(n, _)| n == name)
+    }
+
+    fn ty(&mut self, e: &IdedExpr) -> Ty {
+        match &e.expr {
+            Expr::Literal(l) => match l {
+                LiteralValue::Boolean(_) => Ty::Bool,
+                LiteralValue::Bytes(_) => Ty::Dyn,
+                LiteralValue::Double(_) => Ty::Double,
+                LiteralValue::Int(_) => Ty::Int,
+                LiteralValue::Null => Ty::Null,
+                LiteralValue::String(_) => Ty::String,
+                LiteralValue::UInt(_) => Ty::Uint,
+            },
+            Expr::Ident(n) => {
+                if let Some((_, t)) = self.bound.iter().rev().find(|(b, _)| b == n) {
+                    return t.clone();
+                }
+                match variable_type(n) {
+                    Some(t) => t,
+                    None => {
+                        // Unknown variables are reported by the loader with the list of known ones.
+                        Ty::Dyn
+                    }
+                }
+            }
+            Expr::Select(s) => {
+                let t = self.ty(&s.operand);
+                if let (Expr::Ident(var), false) = (
+                    &s.operand.expr,
+                    self.is_bound(match &s.operand.expr {
+                        Expr::Ident(v) => v,
+                        _ => "",
+                    }),
+                ) {
+                    if matches!(t, Ty::Map(_)) {
+                        let field = s.field.clone();
+                        let var = var.clone();
+                        self.check_key(e, &var, &field);
+                    }
+                }
+                if s.test {
+                    return Ty::Bool;
+                }
+                match t {
+                    Ty::Map(v) => *v,
+                    Ty::Dyn => Ty::Dyn,
+                    other => {
+                        self.find(
+                            e,
+                            "invalid-expression",
+                            format!("`.{}` reads a field of {other}, which has none", s.field),
+                            None,
+                        );
+                        Ty::Dyn
+                    }
+                }
+            }
+            Expr::List(l) => {
+                let mut elem: Option<Ty> = None;
+                for x in &l.elements {
+                    let t = self.ty(x);
+                    elem = Some(match elem {
+                        None => t,
+                        Some(p) if p == t => p,
+                        Some(_) => Ty::Dyn,
+                    });
+                }
+                Ty::List(Box::new(elem.unwrap_or(Ty::Dyn)))
+            }
+            Expr::Map(m) => {
+                let mut val: Option<Ty> = None;
+                for en in &m.entries {
+                    if let EntryExpr::MapEntry(me) = &en.expr {
+                        self.ty(&me.key);
+                        let t = self.ty(&me.value);
+                        val = Some(match val {
+                            None => t,
+                            Some(p) if p == t => p,
+                            Some(_) => Ty::Dyn,
+                        });
+                    }
+                }
+                Ty::Map(Box::new(val.unwrap_or(Ty::Dyn)))
+            }
+            Expr::Struct(_) => {
+                self.find(e, "invalid-expression", "rules cannot build messages or structs".into(), None);
+                Ty::Dyn
+            }
+            Expr::Comprehension(c) => {
+                let range = self.ty(&c.iter_range);
+                let (first, second) = match &range {
+                    Ty::Map(v) => (Ty::String, (**v).clone()),
+                    Ty::List(t) => (Ty::Int, (**t).clone()),
+                    _ => (Ty::Dyn, Ty::Dyn),
+                };
+                // One variable: a list's element or a map's key; two: index/key and value.
+                let one = match &range {
+                    Ty::List(t) => (**t).clone(),
+                    _ => first.clone(),
+                };
+                self.ty(&c.accu_init);
+                let depth = self.bound.len();
+                match &c.iter_var2 {
+                    None => self.bound.push((c.iter_var.clone(), one)),
+                    Some(v2) => {
+                        self.bound.push((c.iter_var.clone(), first));
+                        self.bound.push((v2.clone(), second));
+                    }
+                }
+                self.bound.push((c.accu_var.clone(), Ty::Dyn));
+                self.ty(&c.loop_cond);
+                self.ty(&c.loop_step);
+                let r = self.ty(&c.result);
+                self.bound.truncate(depth);
+                r
+            }
+            Expr::Call(c) => self.call(e, c),
+            Expr::Unspecified => Ty::Dyn,
+        }
+    }
+
+    fn call(&mut self, e: &IdedExpr, c: &cel::common::ast::CallExpr) -> Ty {
+        let f = c.func_name.as_str();
+        // Operators first.
+        match f {
+            op::LOGICAL_AND | op::LOGICAL_OR => {
+                for a in &c.args {
+                    let t = self.ty(a);
+                    if !matches!(t, Ty::Bool | Ty::Dyn) {
+                        let src = self.source(a);
+                        self.find(
+                            a,
+                            "invalid-expression",
+                            format!("`{src}` is {t}, not a condition (true or false)"),
+                            Some("compare it, e.g. `kinds[\"charm\"] > 0`".into()),
+                        );
+                    }
+                }
+                return Ty::Bool;
+            }
+            op::LOGICAL_NOT | op::NOT_STRICTLY_FALSE => {
+                for a in &c.args {
+                    self.ty(a);
+                }
+                return Ty::Bool;
+            }
+            op::EQUALS | op::NOT_EQUALS => {
+                let (a, b) = (&c.args[0], &c.args[1]);
+                let (ta, tb) = (self.ty(a), self.ty(b));
+                if !comparable(&ta, &tb) {
+                    self.find(e, "invalid-expression", format!("`{}` compares {ta} with {tb}", self.source(e)), None);
+                    if let Some(last) = self.findings.last_mut() {
+                        last.hint = Some(comparison_hint(&ta, &tb));
+                    }
+                } else {
+                    self.check_value(a, b);
+                    self.check_value(b, a);
+                }
+                return Ty::Bool;
+            }
+            op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS => {
+                let (ta, tb) = (self.ty(&c.args[0]), self.ty(&c.args[1]));
+                let ordered = |t: &Ty| matches!(t, Ty::Int | Ty::Uint | Ty::Double | Ty::String | Ty::Bool | Ty::Dyn);
+                let ok = (is_numeric(&ta) && is_numeric(&tb))
+                    || matches!(ta, Ty::Dyn) && ordered(&tb)
+                    || matches!(tb, Ty::Dyn) && ordered(&ta)
+                    || (ta == tb && ordered(&ta));
+                if !ok {
+                    self.find(e, "invalid-expression", format!("`{}` compares {ta} with {tb}", self.source(e)), None);
+                    if let Some(last) = self.findings.last_mut() {
+                        last.hint = Some(comparison_hint(&ta, &tb));
+                    }
+                }
+                return Ty::Bool;
+            }
+            op::ADD | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO => {
+                let (ta, tb) = (self.ty(&c.args[0]), self.ty(&c.args[1]));
+                if matches!(ta, Ty::Dyn) {
+                    return tb;
+                }
+                if matches!(tb, Ty::Dyn) {
+                    return ta;
+                }
+                let ok = ta == tb && (is_numeric(&ta) || (f == op::ADD && matches!(ta, Ty::String | Ty::List(_))));
+                if !ok {
+                    self.find(
+                        e,
+                        "invalid-expression",
+                        format!("`{}` mixes {ta} and {tb}", self.source(e)),
+                        Some("convert one side: int(…), double(…) or string(…)".into()),
+                    );
+                    return Ty::Dyn;
+                }
+                return ta;
+            }
+            op::NEGATE => {
+                let t = self.ty(&c.args[0]);
+                return t;
+            }
+            op::CONDITIONAL => {
+                self.ty(&c.args[0]);
+                let a = self.ty(&c.args[1]);
+                let b = self.ty(&c.args[2]);
+                return if a == b { a } else { Ty::Dyn };
+            }
+            op::INDEX | op::OPT_INDEX => {
+                let t = self.ty(&c.args[0]);
+                let k = self.ty(&c.args[1]);
+                if let (Expr::Ident(var), Some(key)) = (&c.args[0].expr, literal_string(&c.args[1])) {
+                    if !self.is_bound(var) && variable_type(var).is_some() {
+                        let (var, key) = (var.clone(), key.to_string());
+                        self.check_key(e, &var, &key);
+                    }
+                }
+                return match t {
+                    Ty::Map(v) => {
+                        if !matches!(k, Ty::String | Ty::Dyn) {
+                            self.find(
+                                &c.args[1],
+                                "invalid-expression",
+                                format!("`{}` is {k}; this map's keys are strings", self.source(&c.args[1])),
+                                None,
+                            );
+                        }
+                        *v
+                    }
+                    Ty::List(v) => *v,
+                    Ty::Dyn => Ty::Dyn,
+                    other => {
+                        self.find(e, "invalid-expression", format!("`{}` indexes {other}", self.source(e)), None);
+                        Ty::Dyn
+                    }
+                };
+            }
+            op::IN => {
+                let k = self.ty(&c.args[0]);
+                let t = self.ty(&c.args[1]);
+                if let (Expr::Ident(var), Some(key)) = (&c.args[1].expr, literal_string(&c.args[0])) {
+                    if !self.is_bound(var) && matches!(t, Ty::Map(_)) {
+                        let (var, key) = (var.clone(), key.to_string());
+                        self.check_key(&c.args[0], &var, &key);
+                    }
+                }
+                if let Expr::List(l) = &c.args[1].expr {
+                    for x in &l.elements {
+                        self.check_value(&c.args[0], x);
+                    }
+                }
+                if matches!(t, Ty::Map(_)) && !matches!(k, Ty::String | Ty::Dyn) {
+                    self.find(
+                        e,
+                        "invalid-expression",
+                        format!("`{}`: map keys are strings, not {k}", self.source(e)),
+                        None,
+                    );
+                }
+                return Ty::Bool;
+            }
+            _ => {}
+        }
+        if f.starts_with('@') || f.starts_with('_') {
+            for a in c.target.iter().map(|b| b.as_ref()).chain(c.args.iter()) {
+                self.ty(a);
+            }
+            return Ty::Dyn;
+        }
+        let receiver = c.target.is_some();
+        let target_ty = c.target.as_ref().map(|t| self.ty(t));
+        let arg_tys: Vec<Ty> = c.args.iter().map(|a| self.ty(a)).collect();
+        let known = FUNCTIONS.iter().any(|(n, r, _)| *n == f && *r == receiver);
+        if !known {
+            let names: Vec<String> = FUNCTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
+            let hint = Self::did_you_mean(f, &names)
+                .map(|h| h.replace('"', "`"))
+                .unwrap_or_else(|| "docs/catalog.md lists the functions rules may call".into());
+            let how = if receiver { format!(".{f}()") } else { format!("{f}()") };
+            // Point at the name: the parser places a call at its opening parenthesis.
+            let at = self.program.source_info().offset_for(e.id).map(|(s, _)| s as usize).unwrap_or(0);
+            let start = at.saturating_sub(f.len() + receiver as usize);
+            self.findings.push(Finding {
+                start,
+                end: at,
+                code: "invalid-expression",
+                message: format!("unknown function `{how}`"),
+                hint: Some(hint),
+            });
+            return Ty::Dyn;
+        }
+        let string_receiver = |me: &mut Self, t: &Option<Ty>| {
+            if let Some(t) = t {
+                if !matches!(t, Ty::String | Ty::Dyn) {
+                    let src = me.source(c.target.as_ref().unwrap());
+                    me.find(e, "invalid-expression", format!("`.{f}()` works on text; `{src}` is {t}"), None);
+                }
+            }
+        };
+        match f {
+            "size" => Ty::Int,
+            "int" => Ty::Int,
+            "uint" => Ty::Uint,
+            "double" => Ty::Double,
+            "string" => Ty::String,
+            "bool" => Ty::Bool,
+            "contains" | "startsWith" | "endsWith" | "matches" => {
+                string_receiver(self, &target_ty);
+                for (a, t) in c.args.iter().zip(&arg_tys) {
+                    if !matches!(t, Ty::String | Ty::Dyn) {
+                        let src = self.source(a);
+                        self.find(a, "invalid-expression", format!("`{f}` takes text; `{src}` is {t}"), None);
+                    }
+                }
+                Ty::Bool
+            }
+            "indexOf" | "lastIndexOf" => {
+                string_receiver(self, &target_ty);
+                Ty::Int
+            }
+            "split" => {
+                string_receiver(self, &target_ty);
+                Ty::List(Box::new(Ty::String))
+            }
+            "join" => Ty::String,
+            _ => {
+                string_receiver(self, &target_ty);
+                Ty::String
+            }
+        }
+    }
+}
+
+/// Calls `f` on `e` and every expression under it.
+fn walk(e: &IdedExpr, f: &mut impl FnMut(&IdedExpr)) {
+    f(e);
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, f);
+            }
+            for a in &c.args {
+                walk(a, f);
+            }
+        }
+        Expr::Select(s) => walk(&s.operand, f),
+        Expr::List(l) => l.elements.iter().for_each(|x| walk(x, f)),
+        Expr::Map(m) => {
+            for en in &m.entries {
+                if let EntryExpr::MapEntry(me) = &en.expr {
+                    walk(&me.key, f);
+                    walk(&me.value, f);
+                }
+            }
+        }
+        Expr::Comprehension(c) => {
+            walk(&c.iter_range, f);
+            walk(&c.loop_step, f);
+        }
+        _ => {}
+    }
+}
+
+fn comparison_hint(a: &Ty, b: &Ty) -> String {
+    if (is_numeric(a) && *b == Ty::String) || (is_numeric(b) && *a == Ty::String) {
+        "counts are numbers: write `kinds[\"charm\"] >= 2`, not `\"2\"`; a parameter's text becomes a number with double(…)".into()
+    } else {
+        "both sides of a comparison must be of one type".into()
+    }
+}
+
+/// How far a context is from meeting `e`, 0 when it is met: the "branch distance" of
+/// search-based testing. A comparison of numbers counts by how much it misses (`kinds["x"] <= 2`
+/// with 4 is 2 away), `&&` adds, `||` takes the nearer side, anything else is 0 or 1. Used to tell
+/// a still-broken rule that got worse (a third large clip where two are allowed) from one that did
+/// not.
+pub fn distance(e: &IdedExpr, ctx: &Context) -> u64 {
+    let num = |e: &IdedExpr| -> Option<f64> {
+        match Value::resolve(e, ctx).ok()? {
+            Value::Int(i) => Some(i as f64),
+            Value::UInt(u) => Some(u as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    };
+    let truth = |e: &IdedExpr| -> u64 {
+        match Value::resolve(e, ctx) {
+            Ok(Value::Bool(true)) => 0,
+            _ => 1,
+        }
+    };
+    // Distances of decimals count in thousandths, so that 1.2 ct over 1 ct is 200 away.
+    let scaled = |d: f64| -> u64 {
+        if d <= 0.0 {
+            0
+        } else {
+            ((d * 1000.0).ceil() as u64).clamp(1, 1 << 40)
+        }
+    };
+    let Expr::Call(c) = &e.expr else { return truth(e) };
+    match (c.func_name.as_str(), c.args.as_slice()) {
+        (op::LOGICAL_AND, [a, b]) => distance(a, ctx).saturating_add(distance(b, ctx)),
+        (op::LOGICAL_OR, [a, b]) => distance(a, ctx).min(distance(b, ctx)),
+        (f @ (op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS | op::EQUALS), [a, b]) => {
+            let (Some(x), Some(y)) = (num(a), num(b)) else { return truth(e) };
+            if truth(e) == 0 {
+                return 0;
+            }
+            // Integers need one more to pass a strict comparison; decimals a thousandth.
+            let step = if x.fract() == 0.0 && y.fract() == 0.0 { 1.0 } else { 0.001 };
+            let d = match f {
+                op::LESS => x - y + step,
+                op::LESS_EQUALS => x - y,
+                op::GREATER => y - x + step,
+                op::GREATER_EQUALS => y - x,
+                _ => (x - y).abs(),
+            };
+            if step == 1.0 {
+                (d.max(1.0)) as u64 * 1000
+            } else {
+                scaled(d)
+            }
+        }
+        _ => truth(e) * 1000,
+    }
+}
+
+/// Maps byte offsets in a TOML string's value to byte offsets in its source token (quotes
+/// included), so that a position inside a rule points at the right column even after escapes.
+/// `raw` is the token as written: `"…"`, `'…'`, `"""…"""` or `'''…'''`. The result has one entry
+/// per byte of the value, plus one for its end.
+pub fn value_to_source_offsets(raw: &str) -> Vec<usize> {
+    let (delim, literal) = if raw.starts_with("\"\"\"") {
+        (3, false)
+    } else if raw.starts_with("'''") {
+        (3, true)
+    } else if raw.starts_with('\'') {
+        (1, true)
+    } else {
+        (1, false)
+    };
+    let body_end = raw.len().saturating_sub(delim).max(delim);
+    let mut i = delim;
+    // A newline right after a multi-line string's opening delimiter is not part of the value.
+    if delim == 3 {
+        if raw[i..].starts_with("\r\n") {
+            i += 2;
+        } else if raw[i..].starts_with('\n') {
+            i += 1;
+        }
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::new();
+    while i < body_end {
+        if !literal && bytes[i] == b'\\' && i + 1 < body_end {
+            let c = bytes[i + 1];
+            let (len, produced) = match c {
+                b'u' => (6, char_len_of_escape(&raw[(i + 2).min(body_end)..(i + 6).min(body_end)])),
+                b'U' => (10, char_len_of_escape(&raw[(i + 2).min(body_end)..(i + 10).min(body_end)])),
+                b'\n' | b' ' | b'\t' | b'\r' if delim == 3 => {
+                    // A line-ending backslash: the newline and the whitespace after it vanish.
+                    let mut j = i + 1;
+                    while j < body_end && (bytes[j] as char).is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    (j - i, 0)
+                }
+                _ => (2, 1),
+            };
+            for _ in 0..produced {
+                out.push(i);
+            }
+            i += len;
+        } else {
+            out.push(i);
+            i += 1;
+        }
+    }
+    out.push(i.min(raw.len()));
+    out
+}
+
+fn char_len_of_escape(hex: &str) -> usize {
+    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).map(|c| c.len_utf8()).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        let mut s = Scope::default();
+        s.keys.insert("kinds", crate::model::Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
+        s.keys.insert("tags", vec!["large".into(), "small".into()]);
+        s.keys.insert("fields", vec!["style".into(), "message".into()]);
+        s.values.insert("fields/style".into(), vec!["circle".into(), "square".into()]);
+        s.keys.insert("params", vec!["metal".into()]);
+        s
+    }
+
+    fn findings(src: &str) -> Vec<Finding> {
+        analyse(&compile(src).unwrap(), &scope())
+    }
+
+    #[test]
+    fn a_well_formed_rule_has_no_finding() {
+        assert_eq!(findings(r#"tags["large"] <= 2 || fields["style"] == "circle""#), vec![]);
+        assert_eq!(findings(r#"kinds.all(k, kinds[k] <= 7) && size(fields["message"]) < 40"#), vec![]);
+        assert_eq!(findings(r#"fields.message.lowerAscii().contains("love")"#), vec![]);
+    }
+
+    #[test]
+    fn unknown_keys_and_values_are_named_with_a_suggestion() {
+        let f = findings(r#"tags["lrage"] <= 2"#);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "unknown-reference");
+        assert_eq!(f[0].hint.as_deref(), Some("did you mean \"large\"?"));
+        assert_eq!(&r#"tags["lrage"] <= 2"#[f[0].start..f[0].end], r#"tags["lrage"]"#);
+        let f = findings(r#"fields["style"] == "circel""#);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "unknown-value");
+        assert_eq!(f[0].message, r#"fields["style"] is never "circel""#);
+        let f = findings(r#"fields["stlye"] == "circle""#);
+        assert_eq!(f[0].code, "unknown-reference");
+    }
+
+    #[test]
+    fn type_errors_and_unknown_functions_are_found_where_they_are() {
+        let src = r#"kinds["charm"] >= "2""#;
+        let f = findings(src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("compares a count (integer) with a string"), "{}", f[0].message);
+        let src = r#"fields["message"].wordCount() > 2"#;
+        let f = findings(src);
+        assert_eq!(f[0].message, "unknown function `.wordCount()`");
+        assert_eq!(&src[f[0].start..f[0].start + 1], ".");
+    }
+
+    #[test]
+    fn distance_counts_how_far_a_rule_is_from_being_met() {
+        let p = compile(r#"tags["large"] <= 2 && kinds["clip"] <= 7"#).unwrap();
+        let at = |large: i64, clips: i64| {
+            let mut ctx = Context::with_env(env());
+            ctx.add_variable_from_value("tags", HashMap::from([("large".to_string(), large)]));
+            ctx.add_variable_from_value("kinds", HashMap::from([("clip".to_string(), clips)]));
+            distance(p.expression(), &ctx)
+        };
+        assert_eq!(at(2, 7), 0);
+        assert!(at(4, 7) > at(3, 7));
+        assert!(at(3, 9) > at(3, 8));
+        let p = compile(r#"double(params["carat"]) <= 1.0"#).unwrap();
+        let at = |ct: &str| {
+            let mut ctx = Context::with_env(env());
+            ctx.add_variable_from_value("params", HashMap::from([("carat".to_string(), ct.to_string())]));
+            distance(p.expression(), &ctx)
+        };
+        assert_eq!(at("1"), 0);
+        assert!(at("1.5") > at("1.2"));
+    }
+
+    #[test]
+    fn offsets_follow_escapes_in_basic_strings() {
+        // "a\"b" : the value a"b; its 'b' (value byte 2) is source byte 4.
+        let m = value_to_source_offsets(r#""a\"b""#);
+        assert_eq!(m[2], 4);
+        let m = value_to_source_offsets("'a\\\"b'");
+        assert_eq!(m[2], 3);
+        let m = value_to_source_offsets("'''\nab'''");
+        assert_eq!(m[0], 4);
+        let m = value_to_source_offsets(r#""\u00e9x""#);
+        assert_eq!(m[2], 7, "é is two bytes from one six-character escape");
+    }
+}
