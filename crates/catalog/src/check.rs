@@ -4,7 +4,10 @@
 //! - `impossible-base`: a base, mount or size no design can satisfy;
 //! - `contradictory-rules`: a component whose `requires` can never be met alongside the `excludes`;
 //! - `rule-cycle`: `requires` rules that lead back to themselves;
-//! - warnings: out of stock, unused materials, rules naming unknown SKUs or tags.
+//! - `unsatisfiable-rule`: a CEL rule no design of a base can meet, found by searching designs'
+//!   values for one that meets it; `invalid-expression` when a rule fails to evaluate on one;
+//! - `missing-price`, `invalid-value` (zero width) for components a mount can place;
+//! - warnings: out of stock, unused materials, rules matching names by text, rules that never apply.
 
 use crate::diag::Diagnostic;
 use crate::load::Extra;
@@ -13,11 +16,62 @@ use crate::units::Mm;
 
 pub fn check(cat: &Catalog, extra: &Extra) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    bases(cat, &mut out);
+    bases(cat, extra, &mut out);
     let live = dead_components(cat, extra, &mut out);
     rules(cat, &live, &mut out);
+    components(cat, extra, &mut out);
     misc(cat, extra, &mut out);
+    crate::satisfy::check(cat, extra, &mut out);
     out
+}
+
+/// Whether some mount of some base can place `c` (as opposed to an option shipping it).
+fn placeable(cat: &Catalog, c: &Component) -> bool {
+    cat.bases.iter().flat_map(|b| b.mounts.iter()).any(|m| {
+        cat.mount_takes(m, c).is_ok()
+            || matches!(&m.spec, MountSpec::Strand(s) if s.stations > 0 && s.station_connectors.contains(&c.connector))
+    })
+}
+
+/// Prices and widths: a component a mount places needs both; one only an option ships needs
+/// neither (the option is priced, and it goes in the box, not on a strand).
+fn components(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
+    for (c, loc) in &extra.unpriced {
+        let comp = cat.comp(*c);
+        if extra.option_skus.contains(c) && !placeable(cat, comp) {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                "missing-price",
+                loc.clone(),
+                format!("component {} has neither a price nor a weight-priced metal", comp.sku),
+            )
+            .hint("add price = \"…\" or metal = \"…\" (priced by weight)"),
+        );
+    }
+    for (c, loc) in &extra.zero_width {
+        let comp = cat.comp(*c);
+        let strand = cat.bases.iter().find_map(|b| {
+            b.mounts
+                .iter()
+                .find(|m| matches!(m.spec, MountSpec::Strand(_)) && cat.mount_takes(m, comp).is_ok())
+                .map(|m| (b, m))
+        });
+        if let Some((b, m)) = strand {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    loc.clone(),
+                    format!(
+                        "component {} has no width, yet {} of {} places it along its length",
+                        comp.sku, m.label, b.name
+                    ),
+                )
+                .hint("give width_mm: the length it takes along the strand"),
+            );
+        }
+    }
 }
 
 /// The widest section any size of the strand offers.
@@ -25,9 +79,9 @@ fn max_capacity(s: &StrandSpec, base: &Base) -> Mm {
     base.sizes.iter().map(|z| s.section_capacity(z)).max().unwrap_or(Mm::ZERO)
 }
 
-fn bases(cat: &Catalog, out: &mut Vec<Diagnostic>) {
+fn bases(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
     for base in &cat.bases {
-        if base.mounts.is_empty() && base.fields.is_empty() {
+        if base.mounts.is_empty() && base.fields.is_empty() && !extra.broken.may_define("mount", &base.id) {
             out.push(
                 Diagnostic::warning(
                     "impossible-base",
@@ -201,6 +255,10 @@ fn dead_components(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) -> V
         live[s as usize] = true;
     }
     for (ci, c) in cat.components.iter().enumerate() {
+        // A mount that could not be read may have taken it: nothing to say either way.
+        if extra.broken.may_define("family", cat.family_name(c.family)) || extra.broken.any("base") {
+            live[ci] = true;
+        }
         if live[ci] {
             continue;
         }
@@ -405,78 +463,19 @@ fn misc(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    // Literal SKUs, tags and kinds read by CEL rules must exist.
+    // Rules matching names by text break silently when SKUs are renamed.
     for (i, r) in cat.rules.iter().enumerate() {
         let RuleSpec::Expr { when, require } = &r.spec else { continue };
         let loc = extra.rule_expr_locs.get(&i).cloned().unwrap_or_else(|| r.loc.clone());
         for src in [when.as_deref(), Some(require.as_str())].into_iter().flatten() {
-            for (var, key) in indexed_literals(src) {
-                let known = match var {
-                    "skus" => cat.by_sku.contains_key(key),
-                    "tags" => cat.tag(key).is_some(),
-                    "kinds" => Kind::parse(key).is_some(),
-                    "families" => cat.families.iter().any(|f| f == key),
-                    _ => true,
-                };
-                if !known {
-                    out.push(
-                        Diagnostic::error(
-                            "unknown-reference",
-                            loc.clone(),
-                            format!("rule {} reads {var}[\"{key}\"], which the catalog does not define", r.id),
-                        )
-                        .hint("a misspelt name would make the rule silently never match"),
-                    );
-                }
-            }
-            if ["startsWith", "endsWith", "matches", "contains"].iter().any(|f| src.contains(&format!(".{f}("))) {
+            let by_text =
+                ["startsWith", "endsWith", "matches", "contains"].iter().any(|f| src.contains(&format!(".{f}(")));
+            if by_text && src.contains("skus") {
                 out.push(
                     Diagnostic::warning("rule-string-match", loc.clone(), format!("rule {} matches names by text", r.id))
                         .hint("name SKUs exactly or group them with tags: text matching breaks silently when SKUs are renamed"),
                 );
             }
         }
-    }
-}
-
-/// `(variable, key)` for each `var["key"]` or `"key" in var` in a CEL source.
-fn indexed_literals(src: &str) -> Vec<(&'static str, &str)> {
-    let mut out = Vec::new();
-    for var in ["skus", "tags", "kinds", "families"] {
-        let pat = format!("{var}[");
-        let mut rest = src;
-        while let Some(i) = rest.find(&pat) {
-            let after = &rest[i + pat.len()..];
-            if let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                if let Some(end) = after[1..].find(q) {
-                    out.push((var, &after[1..1 + end]));
-                }
-            }
-            rest = after;
-        }
-        for q in ['"', '\''] {
-            let suffix = format!("{q} in {var}");
-            let mut rest = src;
-            while let Some(i) = rest.find(&suffix) {
-                if let Some(start) = rest[..i].rfind(q) {
-                    out.push((var, &rest[start + 1..i]));
-                }
-                rest = &rest[i + suffix.len()..];
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::indexed_literals;
-
-    #[test]
-    fn finds_indexed_literals() {
-        let v = indexed_literals(r#"skus["A-1"] > 0 && "gold" in tags && kinds['charm'] < 3"#);
-        assert!(v.contains(&("skus", "A-1")));
-        assert!(v.contains(&("tags", "gold")));
-        assert!(v.contains(&("kinds", "charm")));
     }
 }

@@ -14,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod raw;
 pub mod rules;
+mod satisfy;
 pub mod units;
 
 pub use diag::{Diagnostic, Loc, Severity};

@@ -1,7 +1,9 @@
 //! The catalog's file format as written by merchandisers: one serde struct per TOML table.
 //!
 //! Every table denies unknown fields, so a typo (`widht_mm`) is an error at its line and column.
-//! Identifiers that other tables refer to are [`Spanned`] so the checker can point at them.
+//! Values the checker may find wrong are [`Spanned`] so that it points at them, and the fields an
+//! entry cannot do without are `Option`s the loader asks for by name, so that an entry missing
+//! three of them gets three errors at once rather than one per run.
 //! `docs/catalog.md` documents each field; keep the two in step.
 
 use crate::units::{Currency, Dec, Grams, Mm, Price, PricePoint};
@@ -46,10 +48,10 @@ pub struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBrand {
-    pub id: S<String>,
-    pub name: String,
-    pub version: S<String>,
-    pub currency: Currency,
+    pub id: Option<S<String>>,
+    pub name: Option<String>,
+    pub version: Option<S<String>>,
+    pub currency: Option<Currency>,
     #[serde(default)]
     pub locales: Vec<String>,
     pub rounding: Option<PricePoint>,
@@ -63,7 +65,7 @@ pub struct RawBrand {
 #[serde(deny_unknown_fields)]
 pub struct RawAltCurrency {
     pub code: Currency,
-    pub rate: Dec,
+    pub rate: S<Dec>,
     pub rounding: Option<PricePoint>,
 }
 
@@ -82,26 +84,21 @@ pub struct RawPricing {
 #[serde(deny_unknown_fields)]
 pub struct RawFont {
     pub id: S<String>,
-    pub name: String,
-    #[serde(default = "default_font_kind")]
-    pub kind: String,
+    pub name: Option<String>,
+    pub kind: Option<S<String>>,
     /// Where the font file comes from (a Debian package path or a file in the catalog).
     pub file: Option<String>,
     pub package: Option<String>,
-}
-
-fn default_font_kind() -> String {
-    "outline".into()
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetal {
     pub id: S<String>,
-    pub name: String,
+    pub name: Option<String>,
     /// g/cm³
-    pub density: Dec,
-    pub price_per_gram: Price,
+    pub density: Option<S<Dec>>,
+    pub price_per_gram: Option<Price>,
     /// Minimum cast wall for this alloy.
     pub min_wall_mm: Option<Mm>,
     pub colour: Option<String>,
@@ -112,11 +109,11 @@ pub struct RawMetal {
 #[serde(deny_unknown_fields)]
 pub struct RawStone {
     pub id: S<String>,
-    pub name: String,
-    pub species: String,
-    pub specific_gravity: Dec,
-    pub refractive_index: Dec,
-    pub price_per_carat: Price,
+    pub name: Option<String>,
+    pub species: Option<String>,
+    pub specific_gravity: Option<S<Dec>>,
+    pub refractive_index: Option<Dec>,
+    pub price_per_carat: Option<Price>,
 }
 
 /// Cords, leathers, enamels and colours: a named material, some with a diameter.
@@ -124,7 +121,7 @@ pub struct RawStone {
 #[serde(deny_unknown_fields)]
 pub struct RawMaterial {
     pub id: S<String>,
-    pub name: String,
+    pub name: Option<String>,
     pub diameter_mm: Option<Mm>,
     /// `#rrggbb`
     pub hex: Option<S<String>>,
@@ -133,17 +130,17 @@ pub struct RawMaterial {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawComponent {
-    pub sku: S<String>,
-    pub name: String,
-    pub kind: S<String>,
-    pub family: S<String>,
-    pub connector: S<String>,
-    /// Width along the strand.
-    pub width_mm: Mm,
+    pub sku: Option<S<String>>,
+    pub name: Option<String>,
+    pub kind: Option<S<String>>,
+    pub family: Option<S<String>>,
+    pub connector: Option<S<String>>,
+    /// Width along the strand (0 for what is never placed on one: packaging shipped by an option).
+    pub width_mm: Option<S<Mm>>,
     pub hole_mm: Option<Mm>,
     pub thickness_mm: Option<Mm>,
     pub volume_mm3: Option<Dec>,
-    pub weight_g: Grams,
+    pub weight_g: Option<Grams>,
     pub price: Option<Price>,
     /// When set, the price adds `weight_g × price_per_gram` of this metal.
     pub metal: Option<S<String>>,
@@ -162,7 +159,7 @@ pub struct RawComponent {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSize {
-    pub id: String,
+    pub id: S<String>,
     pub label: Option<String>,
     pub length_mm: Option<Mm>,
     /// Inner circumference of a ring (ISO 8653).
@@ -172,24 +169,29 @@ pub struct RawSize {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBase {
-    pub id: S<String>,
-    pub name: String,
-    pub piece: S<String>,
+    pub id: Option<S<String>>,
+    pub name: Option<String>,
+    pub piece: Option<S<String>>,
     pub gtin: Option<S<String>>,
-    pub price: Price,
+    /// The base's own price; a weight-priced base (`metal` + `weight_g`) may leave it out.
+    pub price: Option<Price>,
     pub metal: Option<S<String>>,
     #[serde(default)]
     pub weight_g: Grams,
     #[serde(default)]
     pub lead_time_days: u32,
     pub art: Option<S<String>>,
-    pub sizes: S<Vec<RawSize>>,
-    pub default_size: Option<String>,
+    pub sizes: Option<S<Vec<RawSize>>>,
+    pub default_size: Option<S<String>>,
     pub stock: Option<u32>,
     #[serde(default)]
     pub mount: Vec<S<RawMount>>,
     #[serde(default)]
     pub field: Vec<S<RawField>>,
+    /// Mounts and fields read on their own (the base did not read whole), with the offset in the
+    /// file where each part starts.
+    #[serde(skip)]
+    pub parts: Vec<(usize, RawBaseParts)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,7 +214,7 @@ pub struct RawStations {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPricedOption {
-    pub id: String,
+    pub id: S<String>,
     pub label: Option<String>,
     #[serde(default)]
     pub price: Price,
@@ -228,8 +230,8 @@ pub struct RawPricedOption {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMount {
-    pub id: S<String>,
-    pub kind: S<String>,
+    pub id: Option<S<String>>,
+    pub kind: Option<S<String>>,
     pub label: Option<String>,
     #[serde(default)]
     pub families: Vec<S<String>>,
@@ -240,18 +242,18 @@ pub struct RawMount {
     // strand
     pub core: Option<S<String>>,
     pub reserve_mm: Option<Mm>,
-    pub max_fill: Option<Dec>,
-    pub max_count: Option<u32>,
+    pub max_fill: Option<S<Dec>>,
+    pub max_count: Option<S<u32>>,
     pub max_per_section: Option<u32>,
-    pub stations: Option<RawStations>,
+    pub stations: Option<S<RawStations>>,
     #[serde(default)]
-    pub min: BTreeMap<String, u32>,
+    pub min: BTreeMap<S<String>, u32>,
     #[serde(default)]
-    pub max: BTreeMap<String, u32>,
+    pub max: BTreeMap<S<String>, u32>,
     pub first: Option<S<String>>,
     pub last: Option<S<String>>,
     // slots
-    pub link_width_mm: Option<Mm>,
+    pub link_width_mm: Option<S<Mm>>,
     pub default: Option<S<String>>,
     // socket
     pub required: Option<bool>,
@@ -262,14 +264,14 @@ pub struct RawMount {
     #[serde(default)]
     pub metals: Vec<S<String>>,
     #[serde(default)]
-    pub profiles: Vec<String>,
-    pub width_mm: Option<RawRange>,
-    pub thickness_mm: Option<RawRange>,
+    pub profiles: Vec<S<String>>,
+    pub width_mm: Option<S<RawRange>>,
+    pub thickness_mm: Option<S<RawRange>>,
     #[serde(default)]
     pub stones: Vec<S<String>>,
     #[serde(default)]
     pub cuts: Vec<RawPricedOption>,
-    pub carat: Option<RawRange>,
+    pub carat: Option<S<RawRange>>,
     #[serde(default)]
     pub settings: Vec<RawPricedOption>,
     pub metal_volume_mm3: Option<Dec>,
@@ -280,7 +282,7 @@ pub struct RawMount {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTop {
-    pub shape: String,
+    pub shape: S<String>,
     pub width_mm: Mm,
     pub length_mm: Mm,
     pub thickness_mm: Mm,
@@ -296,13 +298,13 @@ pub struct RawZone {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawField {
-    pub id: S<String>,
-    pub kind: S<String>,
+    pub id: Option<S<String>>,
+    pub kind: Option<S<String>>,
     pub label: Option<String>,
     #[serde(default)]
     pub required: bool,
     // engraving
-    pub zone: Option<RawZone>,
+    pub zone: Option<S<RawZone>>,
     #[serde(default)]
     pub fonts: Vec<S<String>>,
     pub charset: Option<S<String>>,
@@ -320,24 +322,25 @@ pub struct RawField {
     // colour
     #[serde(default)]
     pub colours: Vec<S<String>>,
-    pub default: Option<String>,
+    pub default: Option<S<String>>,
 }
 
 /// Picks components: exactly one of the three.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSelector {
-    pub sku: Option<String>,
-    pub tag: Option<String>,
-    pub kind: Option<String>,
+    pub sku: Option<S<String>>,
+    pub tag: Option<S<String>>,
+    pub kind: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
-    pub id: S<String>,
-    pub kind: S<String>,
-    pub message: String,
+    pub id: Option<S<String>>,
+    pub kind: Option<S<String>>,
+    /// The sentence a shopper reads when the rule is broken.
+    pub message: Option<String>,
     /// Limit the rule to these bases (all when empty).
     #[serde(default)]
     pub bases: Vec<S<String>>,
@@ -357,8 +360,19 @@ pub struct RawRule {
 #[serde(deny_unknown_fields)]
 pub struct RawBundle {
     pub id: S<String>,
-    pub name: String,
-    pub select: S<RawSelector>,
-    pub min_qty: u32,
-    pub discount_percent: Dec,
+    pub name: Option<String>,
+    pub select: Option<S<RawSelector>>,
+    pub min_qty: Option<S<u32>>,
+    pub discount_percent: Option<S<Dec>>,
+}
+
+/// The parts of a base written under its own `[[base.mount]]` and `[[base.field]]` headers, read
+/// one by one when the base as a whole did not parse (the header renamed `[[mount]]`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBaseParts {
+    #[serde(default)]
+    pub mount: Vec<S<RawMount>>,
+    #[serde(default)]
+    pub field: Vec<S<RawField>>,
 }

@@ -11,8 +11,8 @@ fn expected_code(name: &str) -> &str {
         "bad-expression" => "invalid-expression",
         "bad-gtin" => "invalid-gtin",
         "missing-art" => "invalid-art",
-        "bad-units" => "toml",
-        "signet-top" => "invalid-value",
+        "bad-units" => "invalid-value",
+        "signet-top" => "unknown-value",
         other => other,
     }
 }

@@ -52,7 +52,8 @@ prop_compose! {
                 d.fields.insert(f.id.clone(), orfevre_engine::FieldValue { text: Some(text.clone()), ..Default::default() });
             }
         }
-        d
+        // As every design that reaches the engine from outside: normalised (NFC, blank text dropped).
+        d.normalized()
     }
 }
 
