@@ -183,7 +183,7 @@ async function admin() {
   };
 }
 
-/** "2026.11.1" → "2026.11.2": a suggestion for the next version's name. */
+/** "2026.12.0" → "2026.12.1": a suggestion for the next version's name. */
 function nextVersion(v: string): string {
   const m = /^(.*?)(\d+)$/.exec(v);
   return m ? `${m[1]}${Number(m[2]) + 1}` : `${v}.1`;

@@ -291,20 +291,42 @@ fn dead_components(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) -> V
             }
         }
     }
+    // Families some mount takes: a component in none of them most likely has a misspelt family.
+    let taken: Vec<&str> = cat
+        .bases
+        .iter()
+        .flat_map(|b| b.mounts.iter())
+        .filter_map(|m| m.spec.accept())
+        .flat_map(|a| a.families.iter().map(|f| cat.family_name(*f)))
+        .collect();
     for (ci, c) in cat.components.iter().enumerate() {
-        if !live[ci] {
-            let reason = why[ci].clone().unwrap_or_else(|| {
-                format!("no base takes family \"{}\" with connector {}", cat.family_name(c.family), c.connector)
-            });
+        if live[ci] {
+            continue;
+        }
+        let family = cat.family_name(c.family);
+        if why[ci].is_none() && !taken.contains(&family) {
+            let loc = extra.family_locs.get(ci).cloned().unwrap_or_else(|| c.loc.clone());
+            let hint = match crate::load::suggest(family, taken.iter().copied()) {
+                Some(h) => format!("did you mean \"{h}\"?"),
+                None => "no base's mount takes this family: add one, or fix the family".into(),
+            };
             out.push(
                 Diagnostic::error(
                     "dead-option",
-                    c.loc.clone(),
-                    format!("component {} can never be used: {reason}", c.sku),
+                    loc,
+                    format!("component {} can never be used: no base takes family \"{family}\"", c.sku),
                 )
-                .hint("fix its family, connector or size, add a base that takes it, or remove it"),
+                .hint(hint),
             );
+            continue;
         }
+        let reason = why[ci]
+            .clone()
+            .unwrap_or_else(|| format!("no base takes family \"{family}\" with connector {}", c.connector));
+        out.push(
+            Diagnostic::error("dead-option", c.loc.clone(), format!("component {} can never be used: {reason}", c.sku))
+                .hint("fix its family, connector or size, add a base that takes it, or remove it"),
+        );
     }
     live
 }

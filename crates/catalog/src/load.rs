@@ -188,6 +188,8 @@ pub struct Extra {
     pub broken: Broken,
     /// The brand could not be read: a stand-in let the rest be checked.
     pub placeholder_brand: bool,
+    /// Where each component's family is written, by component id.
+    pub family_locs: Vec<Loc>,
 }
 
 /// What entries that could not be read defined, so that nothing referring to them gets a second
@@ -865,6 +867,7 @@ impl<'a> Resolver<'a> {
                     );
                 }
                 let family = intern(&mut families, family_s.get_ref()) as FamilyId;
+                self.extra.family_locs.push(self.at(f, family_s));
                 let ctags: Vec<TagId> = c.tags.iter().map(|t| intern(&mut tags, t) as TagId).collect();
                 let metal = self.lookup(f, c.metal.as_ref(), &metal_ix, "metal");
                 if let Some(m) = metal {
@@ -1574,12 +1577,24 @@ impl<'a> Resolver<'a> {
                             "colours = [\"ribbon-red\"] naming [[colour]] materials",
                         );
                     }
+                    // The default is checked against the colours as listed: one that is listed but
+                    // unknown has its error already.
+                    let listed: Vec<String> = raw.colours.iter().map(|c| c.get_ref().clone()).collect();
                     let ids: Vec<String> = cl.iter().map(|&i| c.materials[i as usize].id.clone()).collect();
-                    FieldSpec::Colour {
-                        default: self.default_option(&ff, raw, &ids),
-                        colours: cl,
-                        price: raw.price.map(|p| p.0).unwrap_or_default(),
-                    }
+                    // A default naming a known colour while the list has an unknown one: the list's
+                    // entry is the mistake, and has its error.
+                    let list_broken = listed.len() != ids.len();
+                    let default = match &raw.default {
+                        Some(d)
+                            if list_broken && !listed.contains(d.get_ref()) && c.mat_ix.contains_key(d.get_ref()) =>
+                        {
+                            None
+                        }
+                        _ => self
+                            .default_option(&ff, raw, &listed)
+                            .and_then(|i| ids.iter().position(|x| *x == listed[i])),
+                    };
+                    FieldSpec::Colour { default, colours: cl, price: raw.price.map(|p| p.0).unwrap_or_default() }
                 }
             };
             fields.push(Field {
@@ -1685,16 +1700,16 @@ impl<'a> Resolver<'a> {
         let mut station_connectors = Vec::new();
         if let Some(st) = &raw.stations {
             for con in &st.get_ref().connectors {
-                match Connector::parse(con) {
+                match self.parse_named(f, con, Connector::parse, "connector", Connector::names) {
                     Some(con) => station_connectors.push(con),
+                    // What the stations would have taken is not reported as unused.
+                    None if accept.families.is_empty() => {
+                        self.extra.broken.unknown.insert("family");
+                    }
                     None => {
-                        let loc = self.at(f, st);
-                        let hint = match suggest(con, Connector::names().split(", ")) {
-                            Some(h) => format!("did you mean \"{h}\"?"),
-                            None => format!("expected one of: {}", Connector::names()),
-                        };
-                        self.err("unknown-value", loc, format!("unknown connector \"{con}\" for stations")).hint =
-                            Some(hint);
+                        for &fam in &accept.families {
+                            self.extra.broken.add("family", &c.families[fam as usize]);
+                        }
                     }
                 }
             }
@@ -1806,15 +1821,23 @@ impl<'a> Resolver<'a> {
             ));
             return None;
         }
-        let default = r.default.map(|d| d.0).unwrap_or(min);
+        let default = r.default.as_ref().map(|d| d.get_ref().0).unwrap_or(min);
         let range = Range { min, max, step, default };
+        let loc = r.default.as_ref().map(|d| self.at(f, d)).unwrap_or(loc);
         if !range.contains(default) {
             let why = if default < min || default > max {
                 format!("is outside {min}–{max}{unit}")
             } else {
                 format!("is not a multiple of {step}{unit} from {min}{unit}")
             };
-            self.err("invalid-value", loc, format!("{what}: the default {default}{unit} {why}"));
+            let below = (min + ((default - min) / step).floor() * step).clamp(min, max);
+            let above = (below + step).min(max);
+            self.err("invalid-value", loc, format!("{what}: the default {default}{unit} {why}")).hint = Some(format!(
+                "the range's values are {min}{unit}, {}{unit}, … {max}{unit}: e.g. {}{unit} or {}{unit}",
+                min + step,
+                below.normalize(),
+                above.normalize()
+            ));
         }
         Some(range)
     }
@@ -2244,11 +2267,11 @@ impl<'a> Resolver<'a> {
                 // One mistake, one error: the parser's first.
                 if let Some(pe) = errs.errors.first() {
                     let (l, c) = pe.pos;
-                    // `pos` is 1-based line and 0-based column within the expression.
+                    // `pos` is the 1-based line and column within the expression.
                     let line_start: usize = src.split_inclusive('\n').take((l.max(1) - 1) as usize).map(str::len).sum();
                     let line = src[line_start..].lines().next().unwrap_or("");
-                    let byte =
-                        line_start + line.char_indices().nth(c.max(0) as usize).map(|(i, _)| i).unwrap_or(line.len());
+                    let index = (c.max(1) - 1) as usize;
+                    let byte = line_start + line.char_indices().nth(index).map(|(i, _)| i).unwrap_or(line.len());
                     let loc = self.value_loc(f, e, byte);
                     self.err("invalid-expression", loc, format!("CEL syntax error: {}", pe.msg)).hint = Some(
                         "rules are written in CEL (https://cel.dev); see docs/catalog.md for the variables and functions".into(),

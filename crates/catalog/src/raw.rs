@@ -200,7 +200,7 @@ pub struct RawRange {
     pub min: Dec,
     pub max: Dec,
     pub step: Dec,
-    pub default: Option<Dec>,
+    pub default: Option<S<Dec>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,7 +208,7 @@ pub struct RawRange {
 pub struct RawStations {
     pub count: u32,
     #[serde(default)]
-    pub connectors: Vec<String>,
+    pub connectors: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -462,10 +462,9 @@ impl Analyser<'_> {
                 let (a, b) = (&c.args[0], &c.args[1]);
                 let (ta, tb) = (self.ty(a), self.ty(b));
                 if !comparable(&ta, &tb) {
-                    self.find(e, "invalid-expression", format!("`{}` compares {ta} with {tb}", self.source(e)), None);
-                    if let Some(last) = self.findings.last_mut() {
-                        last.hint = Some(comparison_hint(&ta, &tb));
-                    }
+                    let at = literal_operand(a, b).unwrap_or(e);
+                    let msg = format!("`{}` compares {ta} with {tb}", self.source(e));
+                    self.find(at, "invalid-expression", msg, Some(comparison_hint(&ta, &tb)));
                 } else {
                     self.check_value(a, b);
                     self.check_value(b, a);
@@ -480,10 +479,9 @@ impl Analyser<'_> {
                     || matches!(tb, Ty::Dyn) && ordered(&ta)
                     || (ta == tb && ordered(&ta));
                 if !ok {
-                    self.find(e, "invalid-expression", format!("`{}` compares {ta} with {tb}", self.source(e)), None);
-                    if let Some(last) = self.findings.last_mut() {
-                        last.hint = Some(comparison_hint(&ta, &tb));
-                    }
+                    let at = literal_operand(&c.args[0], &c.args[1]).unwrap_or(e);
+                    let msg = format!("`{}` compares {ta} with {tb}", self.source(e));
+                    self.find(at, "invalid-expression", msg, Some(comparison_hint(&ta, &tb)));
                 }
                 return Ty::Bool;
             }
@@ -522,8 +520,9 @@ impl Analyser<'_> {
                 let k = self.ty(&c.args[1]);
                 if let (Expr::Ident(var), Some(key)) = (&c.args[0].expr, literal_string(&c.args[1])) {
                     if !self.is_bound(var) && variable_type(var).is_some() {
+                        // Pointed at the key: that is what is misspelt.
                         let (var, key) = (var.clone(), key.to_string());
-                        self.check_key(e, &var, &key);
+                        self.check_key(&c.args[1], &var, &key);
                     }
                 }
                 return match t {
@@ -670,6 +669,11 @@ fn walk(e: &IdedExpr, f: &mut impl FnMut(&IdedExpr)) {
         }
         _ => {}
     }
+}
+
+/// Of two compared operands, the literal (the likelier mistake), if one is.
+fn literal_operand<'e>(a: &'e IdedExpr, b: &'e IdedExpr) -> Option<&'e IdedExpr> {
+    [b, a].into_iter().find(|x| matches!(x.expr, Expr::Literal(_)))
 }
 
 fn comparison_hint(a: &Ty, b: &Ty) -> String {
@@ -826,7 +830,7 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].code, "unknown-reference");
         assert_eq!(f[0].hint.as_deref(), Some("did you mean \"large\"?"));
-        assert_eq!(&r#"tags["lrage"] <= 2"#[f[0].start..f[0].end], r#"tags["lrage"]"#);
+        assert_eq!(&r#"tags["lrage"] <= 2"#[f[0].start..f[0].end], r#""lrage""#, "the key is what is misspelt");
         let f = findings(r#"fields["style"] == "circel""#);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].code, "unknown-value");

@@ -475,7 +475,10 @@ impl<'e> State<'e> {
                 }
             }
             self.lead = self.lead.max(comp.lead_time_days);
-            self.weight = self.weight + comp.weight * q;
+            // The weight is the piece's: the box it ships in is not weighed in.
+            if comp.kind != Kind::Packaging {
+                self.weight = self.weight + comp.weight * q;
+            }
         }
         self.rules(bid);
     }

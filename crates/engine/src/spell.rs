@@ -137,7 +137,8 @@ impl Engine {
         if letters == 0 && out.issues.is_empty() {
             out.problems.push(WordProblem::Empty { message: "type at least one letter".into() });
         }
-        out.problems.extend(self.word_problems(&design, b, m.id.as_str(), letters, spec));
+        let unresolved = !out.issues.is_empty();
+        out.problems.extend(self.word_problems(&design, b, m.id.as_str(), letters, unresolved, spec));
         out.design = Some(design);
         out
     }
@@ -153,6 +154,7 @@ impl Engine {
         base: &orfevre_catalog::Base,
         mount: &str,
         letters: u32,
+        unresolved: bool,
         spec: &orfevre_catalog::StrandSpec,
     ) -> Vec<WordProblem> {
         let mut out = Vec::new();
@@ -181,7 +183,7 @@ impl Engine {
                         message: format!("{} takes at most {max} letters; this name has {letters}", base.name),
                     });
                 }
-                "min-kind" if letters > 0 => {
+                "min-kind" if letters > 0 || unresolved => {
                     let min = spec.min.iter().find(|(k, _)| *k == Kind::LetterBead).map(|x| x.1).unwrap_or(0);
                     out.push(WordProblem::TooFew {
                         letters,

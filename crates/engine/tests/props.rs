@@ -1,27 +1,43 @@
-//! Property tests over random designs of the demo brand.
+//! Property tests over random designs of both catalogs in the repository (the demo brand and
+//! Atelier Sable, written by someone else from the docs):
 //! - evaluation never panics, whatever the design;
 //! - a design called valid satisfies an independent re-check of the structural rules;
-//! - a candidate called feasible, added, leaves a valid design valid;
-//! - a suggested repair, applied, makes its candidate feasible;
+//! - a candidate called feasible, applied to any design (valid or not), makes no violation worse,
+//!   and from a valid design gives a valid design;
+//! - an offered repair, applied with its candidate, leaves no violation the design did not have
+//!   (nothing worse than before), whatever the design;
+//! - every spelled word gives a valid design, or the spelling says why;
 //! - an alteration of a made piece accepted on a valid design leaves it valid (stock aside: the
 //!   piece's own modules were drawn from stock when it was made).
 
 mod common;
-use common::demo_engine;
-use orfevre_catalog::{Mm, MountSpec};
-use orfevre_engine::{apply_choice, apply_repair, worse, Alteration, Choice, Design, Engine, MountDesign};
+use common::{catalog_engine, demo_dir};
+use orfevre_catalog::{FieldSpec, Mm, MountSpec};
+use orfevre_engine::{
+    apply_choice, apply_repair, worse, Alteration, Choice, Design, Engine, FieldValue, MountDesign, WordProblem,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(demo_engine)
+/// The demo brand and Atelier Sable.
+fn engines() -> &'static [Engine] {
+    static E: OnceLock<Vec<Engine>> = OnceLock::new();
+    E.get_or_init(|| vec![catalog_engine("demo"), catalog_engine("atelier-sable")])
 }
 
 prop_compose! {
-    fn design()(base in 0usize..12, size in 0usize..16, picks in proptest::collection::vec((0usize..4, 0usize..200), 0..14), text in "[A-Za-zéü★ ]{0,16}") -> Design {
-        let e = engine();
+    /// A design of one of the catalogs' bases: components picked at random (half of them among
+    /// those the mount takes), random options, texts and sizes; most are invalid in some way.
+    fn design()(
+        catalog in 0usize..2,
+        base in 0usize..16,
+        size in 0usize..16,
+        picks in proptest::collection::vec((0usize..4, 0usize..400, any::<bool>()), 0..14),
+        text in "[A-Za-zéü★ ]{0,16}",
+        options in proptest::collection::vec(0usize..5, 4),
+    ) -> (usize, Design) {
+        let e = &engines()[catalog];
         let cat = &e.catalog;
         let b = &cat.bases[base % cat.bases.len()];
         let mut d = Design {
@@ -33,27 +49,36 @@ prop_compose! {
         };
         for m in &b.mounts {
             let mut md = MountDesign::default();
-            let skus = |i: usize| cat.components[i % cat.components.len()].sku.clone();
+            let takes: Vec<&str> = cat.components.iter().filter(|c| cat.mount_takes(m, c).is_ok()).map(|c| c.sku.as_str()).collect();
+            let sku = |i: usize, fitting: bool| {
+                if fitting && !takes.is_empty() { takes[i % takes.len()].to_string() } else { cat.components[i % cat.components.len()].sku.clone() }
+            };
             match &m.spec {
                 MountSpec::Strand(s) => {
                     let mut secs = vec![Vec::new(); s.sections()];
-                    for &(sec, c) in &picks { secs[sec % s.sections()].push(skus(c)); }
+                    for &(sec, c, fit) in &picks { secs[sec % s.sections()].push(sku(c, fit)); }
                     md.sections = Some(secs);
                 }
-                MountSpec::Slots(_) => md.slots = Some(picks.iter().map(|&(n, c)| if n == 0 { None } else { Some(skus(c)) }).collect()),
-                MountSpec::Socket(_) => md.item = picks.first().map(|&(_, c)| skus(c)),
-                MountSpec::Container(_) => md.items = Some(picks.iter().map(|&(_, c)| skus(c)).collect()),
+                MountSpec::Slots(_) => md.slots = Some(picks.iter().map(|&(n, c, fit)| if n == 0 { None } else { Some(sku(c, fit)) }).collect()),
+                MountSpec::Socket(_) => md.item = picks.first().map(|&(_, c, fit)| sku(c, fit)),
+                MountSpec::Container(_) => md.items = Some(picks.iter().map(|&(_, c, fit)| sku(c, fit)).collect()),
                 MountSpec::Parametric(_) => {}
             }
             d.mounts.insert(m.id.clone(), md);
         }
-        if !text.is_empty() {
-            for f in &b.fields {
-                d.fields.insert(f.id.clone(), orfevre_engine::FieldValue { text: Some(text.clone()), ..Default::default() });
-            }
+        for (k, f) in b.fields.iter().enumerate() {
+            let pick = options[k % options.len()];
+            let value = match &f.spec {
+                FieldSpec::Engraving { .. } | FieldSpec::Text { .. } if !text.is_empty() => FieldValue { text: Some(text.clone()), ..Default::default() },
+                FieldSpec::Choice { options, .. } if pick < options.len() => FieldValue { choice: Some(options[pick].id.clone()), ..Default::default() },
+                FieldSpec::Colour { colours, .. } if pick < colours.len() => FieldValue { choice: Some(cat.materials[colours[pick] as usize].id.clone()), ..Default::default() },
+                FieldSpec::Choice { .. } | FieldSpec::Colour { .. } if pick == 4 => FieldValue { choice: Some("no-such-option".into()), ..Default::default() },
+                _ => continue,
+            };
+            d.fields.insert(f.id.clone(), value);
         }
         // As every design that reaches the engine from outside: normalised (NFC, blank text dropped).
-        d.normalized()
+        (catalog, d.normalized())
     }
 }
 
@@ -66,7 +91,9 @@ fn oracle(e: &Engine, d: &Design) {
     for m in &b.mounts {
         let Some(md) = d.mounts.get(&m.id) else { continue };
         if let MountSpec::Strand(s) = &m.spec {
-            let cap = (size.length.unwrap().um() - s.reserve.um()) / s.sections() as i64;
+            let per = (size.length.unwrap().um() - s.reserve.um()) / s.sections() as i64;
+            let fill: f64 = s.max_fill.to_string().parse().unwrap();
+            let cap = (per as f64 * fill).floor() as i64;
             let mut n = 0;
             for sec in md.sections.iter().flatten() {
                 let w: i64 = sec.iter().map(|k| cat.comp(cat.component(k).unwrap()).width.um()).sum();
@@ -89,11 +116,11 @@ fn oracle(e: &Engine, d: &Design) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
 
     #[test]
-    fn evaluation_never_panics_and_valid_means_valid(d in design()) {
-        let e = engine();
+    fn evaluation_never_panics_and_valid_means_valid((c, d) in design()) {
+        let e = &engines()[c];
         let ev = e.evaluate(&d);
         prop_assert_eq!(ev.valid, ev.violations.is_empty());
         if ev.valid { oracle(e, &d); }
@@ -103,34 +130,67 @@ proptest! {
     }
 
     #[test]
-    fn feasible_candidates_and_repairs_keep_their_promises(d in design(), pick in 0usize..64) {
-        let e = engine();
+    fn feasible_candidates_make_nothing_worse_and_repairs_keep_their_promises((c, d) in design(), pick in 0usize..64) {
+        let e = &engines()[c];
         let choices = e.open_choices(&d);
         prop_assume!(!choices.is_empty());
-        let c = &choices[pick % choices.len()];
-        let was_valid = e.evaluate(&d).valid;
-        let report = e.choice(&d, c);
+        let choice = &choices[pick % choices.len()];
+        let before = e.violations(&d);
+        let was_valid = before.is_empty();
+        let report = e.choice(&d, choice);
         for cand in report.candidates.iter().take(40) {
             let mut nd = d.clone();
             apply_choice(&mut nd, &report.choice, &cand.option);
+            let after = e.violations(&nd);
             if cand.feasible {
-                prop_assert!(e.feasible(&d, c, &cand.option));
-                if was_valid {
-                    let ev = e.evaluate(&nd);
-                    prop_assert!(ev.valid, "feasible {} broke {:?}", cand.option, ev.violations);
-                }
+                prop_assert!(worse(&before, &after).is_empty(), "feasible {} made worse: {:?}", cand.option, worse(&before, &after));
+                prop_assert!(!was_valid || after.is_empty(), "feasible {} broke a valid design: {:?}", cand.option, after);
             } else {
                 prop_assert!(!cand.reasons.is_empty());
-                prop_assert!(!e.feasible(&d, c, &cand.option), "{} called infeasible but full evaluation admits it", cand.option);
+                prop_assert!(!worse(&before, &after).is_empty(), "{} called infeasible but nothing got worse", cand.option);
             }
             if let Some(r) = &cand.repair {
                 let mut rd = d.clone();
                 apply_repair(&mut rd, &r.edits, &report.choice, &cand.option);
-                let before = e.violations(&d);
-                let after = e.violations(&rd);
-                prop_assert!(worse(&before, &after).is_empty(), "repair {} did not admit {}: {:?}", r.description, cand.option, worse(&before, &after));
+                let repaired = e.violations(&rd);
+                prop_assert!(worse(&before, &repaired).is_empty(), "repair {} with {} left {:?}", r.description, cand.option, worse(&before, &repaired));
+                prop_assert!(!was_valid || repaired.is_empty(), "repair {} with {} broke a valid design", r.description, cand.option);
             }
         }
+    }
+
+    /// Every violation the evaluation offers a repair for is gone once the repair is applied, and
+    /// nothing got worse.
+    #[test]
+    fn repairs_attached_to_violations_fix_them((c, d) in design()) {
+        let e = &engines()[c];
+        let ev = e.evaluate(&d);
+        for v in ev.violations.iter().filter(|v| v.repair.is_some()) {
+            let r = v.repair.as_ref().unwrap();
+            let mut rd = d.clone();
+            for ed in &r.edits { orfevre_engine::apply_edit(&mut rd, ed); }
+            let after = e.violations(&rd);
+            prop_assert!(worse(&ev.violations, &after).is_empty(), "{}: {:?}", r.description, worse(&ev.violations, &after));
+            prop_assert!(!after.iter().any(|a| a.rule == v.rule && a.place.mount == v.place.mount), "{} did not fix {}", r.description, v.message);
+        }
+    }
+
+    /// Whatever is typed, the spelled design is valid, or the spelling says why.
+    #[test]
+    fn every_spelled_word_is_valid_or_the_spelling_says_why(c in 0usize..2, word in "[A-Za-zÉéÜüÊê ]{0,40}", size in 0usize..8) {
+        let e = &engines()[c];
+        let (base, mount) = [("name-bracelet", "strand"), ("bracelet-lettres", "cordon")][c];
+        let b = &e.catalog.bases[e.catalog.base(base).unwrap() as usize];
+        let size = b.sizes[size % b.sizes.len()].id.clone();
+        let s = e.spell(base, mount, Some(&size), &word);
+        let ev = e.evaluate(s.design.as_ref().unwrap());
+        let reasons: Vec<&WordProblem> = s.problems.iter().filter(|p| !matches!(p, WordProblem::Empty { .. })).collect();
+        prop_assert!(ev.valid || !s.problems.is_empty(), "{word:?} spelled an invalid design without a reason: {:?}", ev.violations);
+        prop_assert!(!ev.valid || reasons.is_empty(), "{word:?} spelled a valid design yet reports {:?}", reasons);
+        // Every letter typed is in the design, or an issue names it.
+        let letters = word.chars().filter(|c| !c.is_whitespace()).count();
+        let placed = s.skus.iter().filter(|k| e.catalog.comp(e.catalog.component(k).unwrap()).kind == orfevre_catalog::Kind::LetterBead).count();
+        prop_assert_eq!(placed + s.issues.len(), letters);
     }
 }
 
@@ -140,10 +200,11 @@ proptest! {
     /// Grow valid strand designs one feasible candidate at a time (the screened fast path):
     /// every step must stay valid, and the full evaluation must agree with every verdict.
     #[test]
-    fn growing_by_feasible_candidates_stays_valid(base in 0usize..3, steps in proptest::collection::vec((0usize..3, 0usize..1000), 1..18)) {
-        let e = engine();
-        let id = ["moments-bracelet", "reflets-bracelet", "locket"][base];
-        let mut d = Design::from_json(format!(r#"{{"catalog":{{"id":"maison-lumen","version":"2026.11.1"}},"base":"{id}"}}"#).as_bytes()).unwrap();
+    fn growing_by_feasible_candidates_stays_valid(base in 0usize..4, steps in proptest::collection::vec((0usize..3, 0usize..1000), 1..18)) {
+        let (c, id) = [(0, "moments-bracelet"), (0, "reflets-bracelet"), (0, "locket"), (1, "bracelet-clips")][base];
+        let e = &engines()[c];
+        let v = &e.catalog.brand;
+        let mut d = Design::from_json(format!(r#"{{"catalog":{{"id":"{}","version":"{}"}},"base":"{id}"}}"#, v.id, v.version).as_bytes()).unwrap();
         prop_assert!(e.evaluate(&d).valid);
         for (sec, pick) in steps {
             let choices = e.open_choices(&d);
@@ -166,7 +227,7 @@ proptest! {
 fn made_pieces() -> &'static [Design] {
     static P: OnceLock<Vec<Design>> = OnceLock::new();
     P.get_or_init(|| {
-        let mut out: Vec<_> = std::fs::read_dir(common::demo_dir().join("examples"))
+        let mut out: Vec<_> = std::fs::read_dir(demo_dir().join("examples"))
             .unwrap()
             .map(|f| f.unwrap().path())
             .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("valid-"))
@@ -189,7 +250,7 @@ proptest! {
     /// piece valid (stock aside), and an addition the configurator calls feasible is accepted.
     #[test]
     fn accepted_alterations_keep_a_valid_piece_valid(piece in 0usize..64, ops in proptest::collection::vec((0usize..4, 0usize..64, 0usize..400, 0usize..12), 1..10)) {
-        let e = engine();
+        let e = &engines()[0];
         let pieces = made_pieces();
         let mut d = pieces[piece % pieces.len()].clone();
         let no_stock = |d: &Design| -> Vec<_> { e.violations(d).into_iter().filter(|v| v.rule != "stock").collect() };

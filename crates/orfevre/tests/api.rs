@@ -156,7 +156,7 @@ fn bad_input(db: &Db) {
         (
             "/api/v1/designs/evaluate",
             "application/json",
-            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.11.1\"},\"base\":7}",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.12.0\"},\"base\":7}",
             422,
             "invalid-design",
             "/base",
@@ -164,7 +164,7 @@ fn bad_input(db: &Db) {
         (
             "/api/v1/designs/evaluate",
             "application/json",
-            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.11.1\"},\"base\":\"b\",\"colour\":1}",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.12.0\"},\"base\":\"b\",\"colour\":1}",
             422,
             "invalid-design",
             "",
@@ -657,7 +657,7 @@ fn catalog_versions(db: &Db) {
         .filter(|v| v["active"] == true)
         .map(|v| v["version"].as_str().unwrap())
         .collect();
-    assert_eq!(active, ["2026.11.1"], "uploading does not publish");
+    assert_eq!(active, ["2026.12.0"], "uploading does not publish");
     let (st, info) = json(
         m.client
             .post(format!("{}/api/v1/catalog/versions/2026.12.1/publish", s.url))
@@ -669,7 +669,7 @@ fn catalog_versions(db: &Db) {
     // Designs made on the old version still evaluate against it, but are no longer quoted.
     let c = client();
     let (st, ev) = post_json(&s, &c, "/api/v1/designs/evaluate", &example("valid-locket.json"));
-    assert_eq!((st, &ev["evaluation"]["catalog"]["version"]), (200, &json!("2026.11.1")));
+    assert_eq!((st, &ev["evaluation"]["catalog"]["version"]), (200, &json!("2026.12.0")));
     let (_, saved) = post_json(&s, &c, "/api/v1/designs", &example("valid-locket.json"));
     let (st, p) = json(s.post(&c, "/api/v1/quotes").json(&json!({"design": saved["hash"]})).send().unwrap());
     assert_eq!((st, p["type"].as_str().unwrap()), (422, "urn:orfevre:problem:stale-catalog"));
@@ -690,9 +690,9 @@ fn catalog_versions(db: &Db) {
     assert_eq!(p["errors"][0]["pointer"], "/prices/mithril");
     let (st, p) = prices(json!({"version": "2026.12.2", "prices": {"18k-yellow": "-3"}}));
     assert_eq!((st, &p["errors"][0]["pointer"]), (422, &json!("/prices/18k-yellow")), "{p}");
-    let (st, p) = prices(json!({"version": "2026.11.1", "prices": {"18k-yellow": "80"}}));
+    let (st, p) = prices(json!({"version": "2026.12.0", "prices": {"18k-yellow": "80"}}));
     assert_eq!((st, &p["errors"][0]["pointer"]), (409, &json!("/version")), "{p}");
-    let ring = String::from_utf8(example("valid-solitaire-ring.json")).unwrap().replace("2026.11.1", "2026.12.1");
+    let ring = String::from_utf8(example("valid-solitaire-ring.json")).unwrap().replace("2026.12.0", "2026.12.1");
     let (_, before) = post_json(&s, &c, "/api/v1/designs/evaluate", ring.as_bytes());
     let (st, up) = prices(json!({"version": "2026.12.2", "prices": {"18k-yellow": "136.00"}}));
     assert_eq!((st, &up["version"]), (201, &json!("2026.12.2")), "{up}");
@@ -1270,7 +1270,7 @@ fn demo_files(version: &str) -> serde_json::Map<String, Value> {
         let rel = entry.strip_prefix(&demo).unwrap().to_string_lossy().trim_start_matches('/').to_string();
         let mut text = std::fs::read_to_string(&entry).unwrap();
         if rel == "brand.toml" {
-            text = text.replace("version = \"2026.11.1\"", &format!("version = \"{version}\""));
+            text = text.replace("version = \"2026.12.0\"", &format!("version = \"{version}\""));
         }
         files.insert(rel, Value::String(text));
     }
@@ -1325,4 +1325,46 @@ fn design_model_glb() {
     assert_eq!(r.bytes().unwrap(), bytes, "the saved design's model is the live one");
     let r = s.get(&c, &format!("/api/v1/designs/{}/model.glb", "0".repeat(64))).send().unwrap();
     assert_eq!(r.status().as_u16(), 404);
+}
+
+/// A catalog folder edited without a new version is refused at start (designs and pieces are
+/// bound to the version), and saying why; with a new version it is stored and published.
+#[test]
+fn a_catalog_edited_under_its_version_is_refused_at_start() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs/demo");
+    let dir = tempfile::tempdir().unwrap();
+    for f in walk(&demo) {
+        let to = dir.path().join(f.strip_prefix(&demo).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap();
+    }
+    let db = Db::sqlite();
+    let catalog = dir.path().to_str().unwrap().to_string();
+    let version = {
+        let s = Server::start(&db, &["--catalog", &catalog]);
+        let (_, info) = json(client().get(format!("{}/api/v1/catalog", s.url)).send().unwrap());
+        info["version"].as_str().unwrap().to_string()
+    };
+    // A price changed, the version left as it was.
+    let moments = dir.path().join("components/moments.toml");
+    let text = std::fs::read_to_string(&moments).unwrap();
+    std::fs::write(&moments, text.replacen("price = \"39.00\"", "price = \"41.00\"", 1)).unwrap();
+    let out = std::process::Command::new(common::BIN)
+        .arg("serve")
+        .args(db.args())
+        .args(["--addr", "127.0.0.1:0", "--catalog", &catalog])
+        .env("ORFEVRE_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("differs from the version {version} already stored")), "{err}");
+    assert!(err.contains("new version"), "the message says what to do: {err}");
+    // A new version: stored and published.
+    let brand = dir.path().join("brand.toml");
+    let text = std::fs::read_to_string(&brand).unwrap();
+    std::fs::write(&brand, text.replace(&format!("version = \"{version}\""), "version = \"edited-1\"")).unwrap();
+    let s = Server::start(&db, &["--catalog", &catalog]);
+    let (_, info) = json(client().get(format!("{}/api/v1/catalog", s.url)).send().unwrap());
+    assert_eq!(info["version"], "edited-1");
 }

@@ -49,7 +49,7 @@ fn design_eval_exit_codes() {
     let bad = std::env::temp_dir().join(format!("orfevre-bad-{}.json", std::process::id()));
     std::fs::write(
         &bad,
-        r#"{"catalog":{"id":"maison-lumen","version":"2026.11.1"},"base":"locket","mounts":{"capsule":{"items":[1]}}}"#,
+        r#"{"catalog":{"id":"maison-lumen","version":"2026.12.0"},"base":"locket","mounts":{"capsule":{"items":[1]}}}"#,
     )
     .unwrap();
     let (code, out, err) = orfevre(&["design", "eval", "--json", bad.to_str().unwrap()]);

@@ -119,16 +119,59 @@ pub fn check(set: &SourceSet) -> ApiResult<Checked> {
 }
 
 impl Catalogs {
-    /// Opens the catalogs, storing and publishing `initial` when the database has none yet.
-    pub async fn open(store: Store, initial: SourceSet) -> anyhow::Result<Catalogs> {
-        if store.active_catalog().await?.is_none() {
+    /// Opens the catalogs. `initial` (the `--catalog` folder when `explicit`, else the embedded
+    /// demo) is stored and published when the database has no catalog yet, and when it is a new
+    /// version of the brand being served (or was asked for by `--catalog`). A catalog whose
+    /// files changed under a version already stored is refused: serving the old content while
+    /// the folder says otherwise would be a silent lie, and designs bind to the version.
+    pub async fn open(store: Store, initial: SourceSet, explicit: bool) -> anyhow::Result<Catalogs> {
+        let active = store.active_catalog().await?;
+        if active.is_none() || explicit || initial.digest() != Self::stored_digest(&store, &initial).await? {
             let c = check(&initial).map_err(|p| {
                 let lines: Vec<String> = p.errors.iter().map(|e| e.detail.clone()).collect();
-                anyhow::anyhow!("the initial catalog has errors:\n{}", lines.join("\n"))
+                anyhow::anyhow!("the catalog has errors:\n{}", lines.join("\n"))
             })?;
-            store.put_catalog(&c.version, &c.digest, &c.sources, Some("first start")).await?;
-            // Several servers may start at once: the first to publish wins, the others follow.
-            store.setting_or_init("active_catalog", || c.version.clone()).await?;
+            let stored = store.catalogs().await?.into_iter().find(|r| r.version == c.version);
+            match stored {
+                Some(r) if r.digest != c.digest => anyhow::bail!(
+                    "catalog {} {} differs from the version {} already stored (files {} against {}): \
+                     designs, quotes and pieces are bound to that version, so it cannot change under them. \
+                     Give the catalog a new version in its [brand] table to publish it, or restore the stored files \
+                     (GET /api/v1/catalog/versions/{}/sources)",
+                    c.engine.catalog.brand.id,
+                    c.version,
+                    c.version,
+                    &c.digest[..12],
+                    &r.digest[..12.min(r.digest.len())],
+                    c.version
+                ),
+                Some(_) => {}
+                None => {
+                    // A new version of the brand being served (or one asked for) is stored and
+                    // published; a brand's own catalog is never replaced by the embedded demo.
+                    let same_brand = match &active {
+                        Some(v) => match sources(&store, v).await? {
+                            Some(set) => orfevre_catalog::load(&set)
+                                .catalog
+                                .is_some_and(|a| a.brand.id == c.engine.catalog.brand.id),
+                            None => false,
+                        },
+                        None => true,
+                    };
+                    if active.is_some() && !explicit && !same_brand {
+                        tracing::info!(version = %c.version, "the embedded demo is not another brand's catalog: left aside");
+                    } else {
+                        store.put_catalog(&c.version, &c.digest, &c.sources, Some("start")).await?;
+                    }
+                    if active.is_none() {
+                        // Several servers may start at once: the first to publish wins, the others follow.
+                        store.setting_or_init("active_catalog", || c.version.clone()).await?;
+                    } else if explicit || same_brand {
+                        store.set_setting("active_catalog", &c.version).await?;
+                        tracing::info!(version = %c.version, "catalog published at start");
+                    }
+                }
+            }
         }
         let version = store.active_catalog().await?.ok_or_else(|| anyhow::anyhow!("no active catalog"))?;
         let (engine, art) =
@@ -137,6 +180,14 @@ impl Catalogs {
         let cache = HashMap::from([(version.clone(), engine.clone())]);
         let art = HashMap::from([(version, Arc::new(art))]);
         Ok(Catalogs { store, cache: RwLock::new(cache), art: RwLock::new(art), active: RwLock::new(engine) })
+    }
+
+    /// The digest stored for `set`'s version, if any (the empty string when none or unreadable).
+    async fn stored_digest(store: &Store, set: &SourceSet) -> anyhow::Result<String> {
+        // The version is read from the files without checking them (that is done once needed).
+        let version = orfevre_catalog::load(set).catalog.map(|c| c.brand.version);
+        let Some(version) = version else { return Ok(String::new()) };
+        Ok(store.catalogs().await?.into_iter().find(|r| r.version == version).map(|r| r.digest).unwrap_or_default())
     }
 
     async fn load(store: &Store, version: &str) -> anyhow::Result<Option<(Engine, Art)>> {

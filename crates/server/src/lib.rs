@@ -123,7 +123,7 @@ pub async fn state(config: Config, public_url: String) -> anyhow::Result<Arc<App
         Some(d) => SourceSet::from_dir(d)?,
         None => catalogs::demo_sources(),
     };
-    let catalogs = catalogs::Catalogs::open(store.clone(), initial).await?;
+    let catalogs = catalogs::Catalogs::open(store.clone(), initial, config.catalog_dir.is_some()).await?;
     let quote_key = match &config.quote_secret {
         Some(s) => s.as_bytes().to_vec(),
         None => hex::decode(store.setting_or_init("quote_key", orfevre_store::new_secret).await?)?,

@@ -77,7 +77,7 @@ mod tests {
         Claims {
             id: "quo_1".into(),
             design: "ab".repeat(32),
-            catalog_version: "2026.11.1".into(),
+            catalog_version: "2026.12.0".into(),
             total: "184.00".into(),
             currency: "EUR".into(),
             expires_at: 2_000,
