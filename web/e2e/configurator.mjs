@@ -102,6 +102,23 @@ await check('spell-accented-name', async (page) => {
   assert(await page.locator('g.item').count() >= 2, 'the other letters are on the strand');
 });
 
+await check('letter-between-spacer-ends', async (page) => {
+  // The name bracelet starts and ends with a spacer: a letter picked from the list goes before
+  // the closing spacer, so the name stays makeable.
+  await page.goto(`${url}/b/name-bracelet`);
+  await page.locator('output[data-testid=total]').waitFor();
+  await page.getByLabel('Type a name').fill('Léa');
+  await page.getByRole('button', { name: 'Spell it' }).click();
+  await page.locator('g.item').nth(4).waitFor();
+  await settled(page);
+  assert(await page.locator('.ok').count() === 1, 'the spelled name is valid');
+  const before = await page.locator('g.item').count();
+  await page.locator('button.cand').filter({ hasText: /letter bead M\b|Letter M\b|\bM\b/i }).first().click();
+  await settled(page);
+  await page.locator('g.item').nth(before).waitFor();
+  assert(await page.locator('.ok').count() === 1, 'the name with the added letter is still valid');
+});
+
 let shared;
 await check('engraving-preview', async (page) => {
   await page.goto(`${url}/b/engraved-pendant`);

@@ -91,9 +91,11 @@ fn bases(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
                 .hint("add a mount (strand, slots, socket, container, parametric) or a field"),
             );
         }
+        let sizeless = extra.broken.may_define("sizes", &base.id);
         for m in &base.mounts {
             let accepted: Vec<&Component> = cat.components.iter().filter(|c| cat.mount_takes(m, c).is_ok()).collect();
             match &m.spec {
+                MountSpec::Strand(_) | MountSpec::Slots(_) if sizeless => {}
                 MountSpec::Strand(s) => {
                     let cap = max_capacity(s, base);
                     if cap == Mm::ZERO {
@@ -269,7 +271,7 @@ fn dead_components(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) -> V
                     Ok(()) => {
                         if let MountSpec::Strand(s) = &m.spec {
                             let cap = max_capacity(s, base);
-                            if c.width > cap && !station {
+                            if c.width > cap && !station && !extra.broken.may_define("sizes", &base.id) {
                                 why[ci].get_or_insert_with(|| {
                                     format!("it is {} wide, wider than any section of {} ({cap})", c.width, base.name)
                                 });

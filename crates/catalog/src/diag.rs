@@ -43,11 +43,50 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+/// Every diagnostic code, with what it means. docs/catalog.md lists the same (a test holds the
+/// two together), and no diagnostic is made with a code missing here.
+pub const CODES: &[(&str, &str)] = &[
+    ("toml", "the file is not TOML: a syntax error"),
+    ("not-utf8", "the file is not UTF-8 text"),
+    ("unknown-field", "a key the table does not have (a typo)"),
+    ("missing-field", "a key the table needs is not there"),
+    ("invalid-value", "a value of the wrong type, unit or range"),
+    ("unknown-value", "a name that is not one of a closed list (kinds, connectors, pieces, charsets…)"),
+    ("unknown-reference", "a name the catalog does not define (a SKU, family, metal, font, size, field…)"),
+    ("duplicate-sku", "two components with one SKU"),
+    ("duplicate-definition", "two definitions of one id (a base, metal, mount, option, currency…)"),
+    ("missing-brand", "no [brand] table"),
+    ("empty-catalog", "no .toml file at all"),
+    ("missing-price", "something sold with neither a price nor a weight-priced metal"),
+    ("inapplicable-field", "a key that does not apply to this kind of mount, field or rule"),
+    ("invalid-selector", "a selector naming none or several of sku, tag and kind"),
+    (
+        "invalid-expression",
+        "a CEL rule that does not compile, reads an unknown variable or function, mixes types, or fails to evaluate",
+    ),
+    ("unsatisfiable-rule", "a CEL rule no design of a base can meet (error), or whose `when` never holds (warning)"),
+    ("invalid-gtin", "a GTIN with the wrong length or check digit"),
+    ("missing-art", "an art file that is not in the catalog"),
+    ("invalid-art", "an art file that is not an SVG document"),
+    ("dead-option", "a component, metal or setting no design can use"),
+    ("impossible-base", "a base, mount or size no design can satisfy (a base with nothing to personalize: warning)"),
+    ("contradictory-rules", "requires and excludes rules that can never all hold"),
+    ("rule-cycle", "requires rules that lead back to themselves"),
+    ("file-too-large", "a file over the size limit (not read)"),
+    ("catalog-too-large", "a catalog over the total size limit (the rest not read)"),
+    ("too-many-files", "a catalog over the file count limit (the rest not read)"),
+    ("out-of-stock", "warning: a component with no stock left"),
+    ("unused", "warning: a material or metal nothing uses"),
+    ("rule-string-match", "warning: a rule that matches SKUs by text"),
+];
+
 impl Diagnostic {
     pub fn error(code: &'static str, loc: Loc, message: impl Into<String>) -> Diagnostic {
+        debug_assert!(CODES.iter().any(|(c, _)| *c == code), "diagnostic code {code} is not in diag::CODES");
         Diagnostic { severity: Severity::Error, code, loc, message: message.into(), hint: None }
     }
     pub fn warning(code: &'static str, loc: Loc, message: impl Into<String>) -> Diagnostic {
+        debug_assert!(CODES.iter().any(|(c, _)| *c == code), "diagnostic code {code} is not in diag::CODES");
         Diagnostic { severity: Severity::Warning, code, loc, message: message.into(), hint: None }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {

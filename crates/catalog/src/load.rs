@@ -194,7 +194,8 @@ pub struct Extra {
 
 /// What entries that could not be read defined, so that nothing referring to them gets a second
 /// error. Namespaces: `component`, `family`, `tag`, `base`, `metal`, `stone`, `material`, `font`,
-/// `rule`, `bundle`, `brand`, `pricing`, and `mount` for a base that lost a mount or field.
+/// `rule`, `bundle`, `brand`, `pricing`, `mount` for a base that lost a mount or field, and
+/// `sizes` for a base without sizes.
 #[derive(Debug, Default)]
 pub struct Broken {
     names: HashSet<(&'static str, String)>,
@@ -1315,6 +1316,8 @@ impl<'a> Resolver<'a> {
         // Without sizes, a stand-in keeps the mounts' checks from failing on the missing ones.
         let sizes_missing = sizes.is_empty();
         if sizes_missing {
+            // The checks that need sizes keep quiet about this base: it has its error.
+            self.extra.broken.add("sizes", &id);
             sizes.push(Size { id: "(none)".into(), label: "(none)".into(), length: None, circumference: None });
         }
         let sizes_loc = b.sizes.as_ref().map(|s| self.at(f, s)).unwrap_or_else(|| entry.clone());

@@ -21,11 +21,15 @@ struct Var {
     /// `kinds/charm`, `fields/finish`, `size`…
     name: String,
     values: Vec<Value>,
+    /// The values are a sample of an open set (a text a shopper types): not finding a design
+    /// then proves nothing.
+    open: bool,
 }
 
-/// The literals of a rule's source: integers (with their neighbours) and strings.
-fn literals(src: &str) -> (Vec<i64>, Vec<String>) {
+/// The literals of a rule's source: integers (with their neighbours), all numbers, and strings.
+fn literals(src: &str) -> (Vec<i64>, Vec<f64>, Vec<String>) {
     let mut ints = Vec::new();
+    let mut nums = Vec::new();
     let mut strs = Vec::new();
     let b = src.as_bytes();
     let mut i = 0;
@@ -41,22 +45,26 @@ fn literals(src: &str) -> (Vec<i64>, Vec<String>) {
         if c.is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
         {
             let mut j = i;
-            while j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
                 j += 1;
             }
-            if let Ok(n) = src[i..j].parse::<i64>() {
+            let text = src[i..j].trim_end_matches('.');
+            if let Ok(n) = text.parse::<i64>() {
                 ints.extend([n - 1, n, n + 1]);
+            }
+            if let Ok(x) = text.parse::<f64>() {
+                nums.push(x);
             }
             i = j;
             continue;
         }
         i += 1;
     }
-    (ints, strs)
+    (ints, nums, strs)
 }
 
 fn count_values(ints: &[i64]) -> Vec<Value> {
-    let mut v: Vec<i64> = vec![0, 1, 2, 3, 4, 5, 7, 10, 20, 50];
+    let mut v: Vec<i64> = (0..=30).chain([40, 50, 100]).collect();
     v.extend(ints.iter().filter(|n| **n >= 0 && **n < 100_000));
     v.sort();
     v.dedup();
@@ -76,17 +84,17 @@ fn sample_text(c: &Charset, max: u32) -> String {
 
 /// The search space of rule `src` (which reads `vars`) on `base`.
 fn space(cat: &Catalog, base: &Base, vars: &[String], src: &str) -> Vec<Var> {
-    let (ints, strs) = literals(src);
+    let (ints, nums, strs) = literals(src);
     let counts = count_values(&ints);
     let wants = |v: &str| vars.iter().any(|x| x == v);
     let mut out = Vec::new();
     if wants("size") {
         let mut sizes: Vec<Value> = vec![Value::from(base.sizes[base.default_size].id.clone())];
         sizes.extend(base.sizes.iter().map(|s| Value::from(s.id.clone())));
-        out.push(Var { name: "size".into(), values: sizes });
+        out.push(Var { name: "size".into(), values: sizes, open: false });
     }
     if wants("items") {
-        out.push(Var { name: "items".into(), values: counts.clone() });
+        out.push(Var { name: "items".into(), values: counts.clone(), open: false });
     }
     for (var, names) in [
         ("kinds", Kind::ALL.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>()),
@@ -97,12 +105,12 @@ fn space(cat: &Catalog, base: &Base, vars: &[String], src: &str) -> Vec<Var> {
             continue;
         }
         for n in names.iter().filter(|n| strs.contains(n)) {
-            out.push(Var { name: format!("{var}/{n}"), values: counts.clone() });
+            out.push(Var { name: format!("{var}/{n}"), values: counts.clone(), open: false });
         }
     }
     if wants("skus") {
         for s in strs.iter().filter(|s| cat.by_sku.contains_key(*s)) {
-            out.push(Var { name: format!("skus/{s}"), values: counts.clone() });
+            out.push(Var { name: format!("skus/{s}"), values: counts.clone(), open: false });
         }
     }
     if wants("fields") {
@@ -133,7 +141,12 @@ fn space(cat: &Catalog, base: &Base, vars: &[String], src: &str) -> Vec<Var> {
                 }
             };
             values.dedup();
-            out.push(Var { name: format!("fields/{}", f.id), values: values.into_iter().map(Value::from).collect() });
+            let open = matches!(f.spec, FieldSpec::Engraving { .. } | FieldSpec::Text { .. });
+            out.push(Var {
+                name: format!("fields/{}", f.id),
+                values: values.into_iter().map(Value::from).collect(),
+                open,
+            });
         }
     }
     if wants("params") {
@@ -154,20 +167,32 @@ fn space(cat: &Catalog, base: &Base, vars: &[String], src: &str) -> Vec<Var> {
                         };
                         match r {
                             Some(r) => {
+                                let all = r.values(501);
                                 let mut v = vec![r.default, r.min, r.max];
-                                // Values around the numbers the rule compares with.
-                                for x in r.values(2_000) {
-                                    if ints.iter().any(|i| (x - rust_decimal::Decimal::from(*i)).abs() <= r.step) {
-                                        v.push(x);
+                                if all.len() <= 500 {
+                                    v.extend(all);
+                                } else {
+                                    // Values around the numbers the rule compares with.
+                                    let step: f64 = r.step.to_string().parse().unwrap_or(1.0);
+                                    for x in r.values(100_000) {
+                                        let f: f64 = x.to_string().parse().unwrap_or(f64::NAN);
+                                        if nums.iter().any(|n| (f - n).abs() <= step) {
+                                            v.push(x);
+                                        }
                                     }
                                 }
+                                v.dedup();
                                 v.into_iter().map(|d| d.normalize().to_string()).collect()
                             }
                             None => vec![String::new()],
                         }
                     }
                 };
-                out.push(Var { name: format!("params/{n}"), values: values.into_iter().map(Value::from).collect() });
+                out.push(Var {
+                    name: format!("params/{n}"),
+                    values: values.into_iter().map(Value::from).collect(),
+                    open: false,
+                });
             }
         }
     }
@@ -276,7 +301,11 @@ impl Search<'_> {
         if only_when {
             return Ok(w);
         }
-        Ok(w.saturating_add(check(self.require)?))
+        // As the engine does: `require` is run only where `when` holds.
+        if w > 0 {
+            return Ok(w.saturating_add(1000));
+        }
+        check(self.require)
     }
 }
 
@@ -405,6 +434,7 @@ pub(crate) fn check(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
                 if reads_base { base.id.as_str() } else { "" },
                 sp.iter().map(|v| format!("{}={:?}", v.name, v.values)).collect::<Vec<_>>().join(";")
             );
+            let open = sp.iter().any(|v| v.open);
             let outcome = match seen.get(&sig) {
                 Some(true) => Outcome::Met,
                 Some(false) => Outcome::NeverMet,
@@ -420,6 +450,12 @@ pub(crate) fn check(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
                         }
                         Ok(false) => Outcome::NeverMet,
                         Err(e) => Outcome::Fails(e),
+                    };
+                    // What a shopper types is sampled, not searched: a rule reading a text is
+                    // never called impossible (it is still run on the samples, for errors).
+                    let o = match o {
+                        Outcome::NeverMet | Outcome::NeverApplies if open => Outcome::Met,
+                        o => o,
                     };
                     if !matches!(o, Outcome::Fails(_)) {
                         seen.insert(sig, matches!(o, Outcome::Met | Outcome::NeverApplies));

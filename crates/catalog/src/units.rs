@@ -281,12 +281,35 @@ impl Serialize for Currency {
     }
 }
 
-/// An exact amount of money in a currency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// An exact amount of money in a currency. Serialised as `{"amount": "141.50", "currency": "EUR"}`:
+/// the amount a decimal string with at least the currency's minor digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Money {
-    #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
     pub currency: Currency,
+}
+
+impl Money {
+    /// The amount as written in documents and quotes: a decimal string with at least the
+    /// currency's minor digits (`"141.50"`, `"281.00"`).
+    pub fn amount_string(&self) -> String {
+        let mut a = self.amount;
+        let digits = self.currency.minor_digits();
+        if a.scale() < digits {
+            a.rescale(digits);
+        }
+        a.to_string()
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 2)?;
+        st.serialize_field("amount", &self.amount_string())?;
+        st.serialize_field("currency", &self.currency)?;
+        st.end()
+    }
 }
 
 impl Money {
@@ -344,6 +367,24 @@ impl PricePoint {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn nothing_to_pay_is_never_rounded_up_to_a_price_point() {
+        let p = PricePoint { step: Price(Decimal::ONE), ending: Price(Decimal::new(90, 2)) };
+        assert_eq!(p.apply(Decimal::ZERO), Decimal::ZERO);
+        assert_eq!(p.apply(Decimal::new(-5, 0)), Decimal::new(-5, 0));
+        assert_eq!(p.apply(Decimal::new(1, 2)), Decimal::new(90, 2));
+        assert_eq!(p.apply(Decimal::new(4520, 2)), Decimal::new(4590, 2));
+    }
+
+    #[test]
+    fn money_is_written_with_the_currencys_minor_digits() {
+        let eur: Currency = "EUR".parse().unwrap();
+        let j = serde_json::to_string(&Money::new(Decimal::new(1415, 1), eur)).unwrap();
+        assert_eq!(j, r#"{"amount":"141.50","currency":"EUR"}"#);
+        let j = serde_json::to_string(&Money::new(Decimal::new(12345, 4), eur)).unwrap();
+        assert_eq!(j, r#"{"amount":"1.2345","currency":"EUR"}"#, "a finer unit price keeps its digits");
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

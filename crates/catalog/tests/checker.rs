@@ -93,3 +93,96 @@ fn threaded_beads_must_clear_the_core() {
     let cord = &cat.bases[cat.base("cord").unwrap() as usize].mounts[0];
     assert!(cat.mount_takes(cord, narrow).is_ok());
 }
+
+/// docs/catalog.md is the merchandiser's reference: every diagnostic code, every variable and
+/// function a rule may use and every named character set must be in it.
+#[test]
+fn the_docs_name_every_code_variable_function_and_charset() {
+    let docs =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/catalog.md")).unwrap();
+    let mut missing = Vec::new();
+    for (code, _) in orfevre_catalog::diag::CODES {
+        if !docs.contains(&format!("`{code}`")) {
+            missing.push(format!("code {code}"));
+        }
+    }
+    for v in orfevre_catalog::rules::variable_names() {
+        if !docs.contains(&format!("| `{v}` |")) {
+            missing.push(format!("variable {v}"));
+        }
+    }
+    for (f, receiver, _) in orfevre_catalog::rules::FUNCTIONS {
+        let call = if *receiver { format!(".{f}(") } else { format!("{f}(") };
+        if !docs.contains(&call) {
+            missing.push(format!("function {call}"));
+        }
+    }
+    for c in orfevre_catalog::Charset::NAMES {
+        if !docs.contains(&format!("| `{c}`")) {
+            missing.push(format!("charset {c}"));
+        }
+    }
+    assert!(missing.is_empty(), "docs/catalog.md does not name: {missing:?}");
+}
+
+fn catalog(files: &[(&str, &str)]) -> orfevre_catalog::Loaded {
+    let mut s = orfevre_catalog::SourceSet::new();
+    s.insert("brand.toml", "[brand]\nid = \"t\"\nname = \"T\"\nversion = \"1\"\ncurrency = \"EUR\"\n");
+    for (p, t) in files {
+        s.insert(*p, *t);
+    }
+    orfevre_catalog::load(&s)
+}
+
+fn errors(l: &orfevre_catalog::Loaded) -> Vec<String> {
+    l.diagnostics.iter().filter(|d| d.severity == orfevre_catalog::Severity::Error).map(|d| d.to_string()).collect()
+}
+
+const STRAND: &str = "[[component]]\nsku = \"A\"\nname = \"A\"\nkind = \"charm\"\nfamily = \"m\"\nconnector = \"threaded\"\nwidth_mm = 5\nweight_g = 1\nprice = \"1\"\n";
+
+#[test]
+fn a_base_without_sizes_is_one_error() {
+    let l = catalog(&[
+        ("c.toml", STRAND),
+        ("b.toml", "[[base]]\nid = \"b\"\nname = \"B\"\npiece = \"bracelet\"\nprice = \"1\"\n\n[[base.mount]]\nid = \"strand\"\nkind = \"strand\"\nfamilies = [\"m\"]\n\n[[base.mount]]\nid = \"row\"\nkind = \"container\"\nfamilies = [\"m\"]\nmax_count = 3\n"),
+    ]);
+    let e = errors(&l);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].starts_with("b.toml:1:1: error[missing-field]: base b needs `sizes`"), "{e:#?}");
+}
+
+#[test]
+fn a_field_may_share_its_id_with_a_mount_and_packaging_needs_no_width_or_price() {
+    let l = catalog(&[
+        ("c.toml", &format!("{STRAND}\n[[component]]\nsku = \"BOX\"\nname = \"Box\"\nkind = \"packaging\"\nfamily = \"pack\"\nconnector = \"none\"\n")),
+        ("b.toml", "[[base]]\nid = \"b\"\nname = \"B\"\npiece = \"bracelet\"\nprice = \"1\"\nsizes = [{ id = \"17\", length_mm = 170 }]\n\n[[base.mount]]\nid = \"charms\"\nkind = \"strand\"\nfamilies = [\"m\"]\n\n[[base.field]]\nid = \"charms\"\nkind = \"choice\"\noptions = [{ id = \"box\", label = \"Box\", price = \"5\", sku = \"BOX\" }]\n"),
+    ]);
+    assert_eq!(errors(&l), Vec::<String>::new());
+}
+
+#[test]
+fn a_rule_no_design_can_meet_or_that_fails_on_one_is_an_error() {
+    let base = "[[base]]\nid = \"b\"\nname = \"B\"\npiece = \"bracelet\"\nprice = \"1\"\nsizes = [{ id = \"17\", length_mm = 170 }]\n\n[[base.mount]]\nid = \"strand\"\nkind = \"strand\"\nfamilies = [\"m\"]\n";
+    let rule =
+        |require: &str| format!("[[rule]]\nid = \"r\"\nkind = \"expr\"\nmessage = \"m\"\nrequire = '{require}'\n");
+    let l = catalog(&[
+        ("c.toml", STRAND),
+        ("b.toml", base),
+        ("r.toml", &rule(r#"kinds["charm"] >= 3 && kinds["charm"] <= 1"#)),
+    ]);
+    let e = errors(&l);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].contains("error[unsatisfiable-rule]: rule r can never be met"), "{e:#?}");
+    // A bracelet has no carat: "" is not a number.
+    let l = catalog(&[("c.toml", STRAND), ("b.toml", base), ("r.toml", &rule(r#"double(params["carat"]) <= 1.0"#))]);
+    let e = errors(&l);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].contains("error[unknown-reference]") || e[0].contains("cannot be evaluated"), "{e:#?}");
+    // Satisfiable ones are quiet, counts far from zero included.
+    let l = catalog(&[
+        ("c.toml", STRAND),
+        ("b.toml", base),
+        ("r.toml", &rule(r#"kinds["charm"] == 0 || kinds["charm"] == 37 || items > 5"#)),
+    ]);
+    assert_eq!(errors(&l), Vec::<String>::new());
+}

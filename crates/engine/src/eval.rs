@@ -364,6 +364,8 @@ struct State<'e> {
     params: BTreeMap<String, String>,
     /// Each field's effective value for rules: the text, the option chosen or its default.
     field_values: HashMap<String, String>,
+    /// Days the filled engraving fields add to the lead time.
+    engraving_days: u32,
     geometry: Option<Geometry>,
 }
 
@@ -383,6 +385,7 @@ impl<'e> State<'e> {
             lead: 0,
             params: BTreeMap::new(),
             field_values: HashMap::new(),
+            engraving_days: 0,
             geometry: None,
         }
     }
@@ -480,6 +483,8 @@ impl<'e> State<'e> {
                 self.weight = self.weight + comp.weight * q;
             }
         }
+        // The workshop engraves once the piece is assembled: engraving days come on top.
+        self.lead += self.engraving_days;
         self.rules(bid);
     }
 
@@ -1013,7 +1018,7 @@ impl<'e> State<'e> {
                 if *price_per_character > Decimal::ZERO && chars > 0 {
                     self.lines.push((format!("{} (per character)", f.label), None, chars, *price_per_character));
                 }
-                self.lead += lead_time_days;
+                self.engraving_days += lead_time_days;
                 self.field_values.insert(f.id.clone(), t);
             }
             FieldSpec::Text { max_length, min_length, charset, price } => {

@@ -71,7 +71,7 @@ enum Cmd {
         #[command(subcommand)]
         cmd: twin::NfcCmd,
     },
-    /// A QR code (error correction Q) as SVG or PNG.
+    /// A QR code (error correction Q) as SVG or PNG. Exit 0 written, 2 bad input.
     Qr(twin::QrArgs),
     /// Certificates of authenticity: the brand's key, issuing, verifying offline.
     Passport {
@@ -80,6 +80,8 @@ enum Cmd {
     },
     /// Serve the API (and the web UI) for the brand. Settings come from the command line, then
     /// ORFEVRE_* environment variables, then the --config file, then the defaults shown.
+    /// Exit 0 after SIGTERM or Ctrl-C, 2 bad settings or a catalog refused (errors, or changed
+    /// under a version already stored).
     Serve(serve::ServeArgs),
     /// Accounts: create a staff member or a shopper (bootstraps the first admin).
     User {

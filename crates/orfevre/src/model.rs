@@ -17,7 +17,8 @@ pub enum ModelCmd {
     /// the file and prints JSON (volume_mm3, weight_g, triangles, price). Exit 0 written and
     /// makeable, 1 written with manufacturing problems, 2 bad input.
     Ring(RingArgs),
-    /// An engravable disc pendant with a bail. Same output and exit codes.
+    /// An engravable disc pendant with a bail. Same output; exit 0 written and makeable, 1 written
+    /// with manufacturing problems, 2 bad input.
     Pendant(PendantArgs),
 }
 
@@ -338,7 +339,7 @@ fn price_on(
     };
     let ev = engine.evaluate(&design);
     serde_json::json!({
-        "total": ev.price.total.amount.to_string(),
+        "total": ev.price.total.amount_string(),
         "currency": ev.price.currency.to_string(),
         "base": base,
         "valid": ev.valid,

@@ -168,6 +168,7 @@ pub fn serve(a: ServeArgs) -> Result<u8> {
 #[derive(Subcommand, Debug)]
 pub enum UserCmd {
     /// Create an account. The password is read from ORFEVRE_PASSWORD or the first line of stdin.
+    /// Exit 0 created, 2 bad input.
     Add {
         #[command(flatten)]
         db: DbArgs,
@@ -181,7 +182,8 @@ pub enum UserCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCmd {
-    /// Create an API token for a shop integration; prints its secret once.
+    /// Create an API token for a shop integration; prints its secret once. Exit 0 created, 2 bad
+    /// input.
     Create {
         #[command(flatten)]
         db: DbArgs,

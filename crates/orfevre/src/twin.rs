@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum NfcCmd {
     /// The NDEF message of one URI record, to write to a tag (`--type4` prefixes the 2-byte
-    /// length of a Type 4 tag's NDEF file, as on NTAG 424 DNA).
+    /// length of a Type 4 tag's NDEF file, as on NTAG 424 DNA). Exit 0 written, 2 bad input.
     Ndef {
         #[arg(long)]
         url: String,
@@ -99,12 +99,13 @@ pub fn qr(a: QrArgs) -> Result<u8> {
 #[derive(Subcommand)]
 pub enum PassportCmd {
     /// A new Ed25519 signing key for the brand: DIR/key.json (multibase, did:key), mode 0600.
+    /// Exit 0 written, 2 bad input.
     Keygen {
         #[arg(long)]
         out: PathBuf,
     },
     /// A certificate of authenticity for a piece: a W3C Verifiable Credential signed with
-    /// eddsa-jcs-2022.
+    /// eddsa-jcs-2022. Exit 0 written, 2 bad input.
     Issue {
         /// The directory `keygen` wrote.
         #[arg(long)]
@@ -121,7 +122,8 @@ pub enum PassportCmd {
         out: PathBuf,
     },
     /// Verifies a certificate offline (did:key), or against the brand's DID document for a did:web
-    /// proof (the brand's /.well-known/did.json, fetched beforehand): exit 0 valid, 1 invalid.
+    /// proof (the brand's /.well-known/did.json, fetched beforehand): exit 0 valid, 1 invalid,
+    /// 2 unreadable.
     Verify {
         cert: PathBuf,
         #[arg(long)]

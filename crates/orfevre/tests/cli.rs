@@ -35,6 +35,11 @@ fn catalog_check_exit_codes() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["diagnostics"][0]["code"], "rule-cycle");
     assert_eq!(v["diagnostics"][0]["line"], 2);
+    let (code, _, err) = orfevre(&["catalog", "check", "catalogs/no-such-brand"]);
+    assert_eq!(code, 2, "a folder that is not there is not a catalog: {err}");
+    assert!(err.contains("catalogs/no-such-brand"), "{err}");
+    let (code, out, _) = orfevre(&["catalog", "check", "catalogs/atelier-sable"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
@@ -555,4 +560,57 @@ fn passport_keygen_issue_verify() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--serial"), "{err}");
+}
+
+#[test]
+fn every_command_names_its_exit_codes_in_its_help() {
+    let commands: &[&[&str]] = &[
+        &["catalog", "check"],
+        &["design", "eval"],
+        &["design", "spell"],
+        &["design", "hash"],
+        &["engrave", "text"],
+        &["engrave", "image"],
+        &["model", "ring"],
+        &["model", "pendant"],
+        &["nfc", "ndef"],
+        &["nfc", "verify"],
+        &["qr"],
+        &["passport", "keygen"],
+        &["passport", "issue"],
+        &["passport", "verify"],
+        &["serve"],
+        &["user", "add"],
+        &["token", "create"],
+    ];
+    for c in commands {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let (code, out, _) = orfevre(&args);
+        assert_eq!(code, 0, "{c:?}");
+        let flat = out.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        assert!(flat.contains("exit 0") && flat.contains(" 2 "), "{c:?} --help does not name its exit codes:\n{out}");
+    }
+    let (_, out, _) = orfevre(&["--help"]);
+    assert!(out.contains("Exit codes:"), "{out}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_orfevre"))
+        .args(["design", "eval", "catalogs/demo/examples/valid-moments-bracelet.json"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Hang up before it writes (it reads the catalog first): every write meets a closed pipe, as
+    // behind `| head` once head has what it wants.
+    drop(child.stdout.take().unwrap());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

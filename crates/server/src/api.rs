@@ -772,7 +772,7 @@ pub async fn create_quote(State(s): S, Json(q): Json<QuoteRequest>) -> ApiResult
         id: orfevre_store::new_id("quo_"),
         design: q.design.clone(),
         catalog_version: active,
-        total: ev.price.total.amount.to_string(),
+        total: ev.price.total.amount_string(),
         currency: ev.price.total.currency.to_string(),
         expires_at: now_ms() + s.config.quote_ttl.as_millis() as i64,
     };
