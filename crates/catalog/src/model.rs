@@ -718,6 +718,30 @@ impl Catalog {
         }
         Ok(())
     }
+    /// Every field id of every base, sorted: what a rule's `fields` holds.
+    pub fn field_ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.bases.iter().flat_map(|b| b.fields.iter().map(|f| f.id.clone())).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+    /// Every parameter name of every parametric mount, sorted: what a rule's `params` holds.
+    pub fn param_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .bases
+            .iter()
+            .flat_map(|b| b.mounts.iter())
+            .filter_map(|m| match &m.spec {
+                MountSpec::Parametric(p) => Some(p.param_names()),
+                _ => None,
+            })
+            .flatten()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
     /// Describes a selector in words.
     pub fn selector_text(&self, s: &Selector) -> String {
         match *s {

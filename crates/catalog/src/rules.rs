@@ -339,16 +339,10 @@ impl Analyser<'_> {
             }
             Expr::Select(s) => {
                 let t = self.ty(&s.operand);
-                if let (Expr::Ident(var), false) = (
-                    &s.operand.expr,
-                    self.is_bound(match &s.operand.expr {
-                        Expr::Ident(v) => v,
-                        _ => "",
-                    }),
-                ) {
-                    if matches!(t, Ty::Map(_)) {
-                        let field = s.field.clone();
-                        let var = var.clone();
+                // `fields.finish`, `has(tags.large)`: a key of a variable, written as a field.
+                if let Expr::Ident(var) = &s.operand.expr {
+                    if !self.is_bound(var) && matches!(t, Ty::Map(_)) {
+                        let (var, field) = (var.clone(), s.field.clone());
                         self.check_key(e, &var, &field);
                     }
                 }

@@ -380,22 +380,8 @@ fn descend(
 }
 
 pub(crate) fn check(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
-    let mut field_ids: Vec<String> = cat.bases.iter().flat_map(|b| b.fields.iter().map(|f| f.id.clone())).collect();
-    field_ids.sort();
-    field_ids.dedup();
-    let mut params: Vec<String> = cat
-        .bases
-        .iter()
-        .flat_map(|b| b.mounts.iter())
-        .filter_map(|m| match &m.spec {
-            MountSpec::Parametric(p) => Some(p.param_names()),
-            _ => None,
-        })
-        .flatten()
-        .map(String::from)
-        .collect();
-    params.sort();
-    params.dedup();
+    let field_ids = cat.field_ids();
+    let params = cat.param_names();
     for (ri, r) in cat.rules.iter().enumerate() {
         let RuleSpec::Expr { when, require } = &r.spec else { continue };
         if extra.rule_errors.contains(&ri) {

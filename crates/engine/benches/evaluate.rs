@@ -13,6 +13,14 @@ const FAMILIES: usize = 10;
 
 /// 5,000 components in 10 families (500 in the bracelet's), with tags, stock and two rules.
 fn catalog() -> Engine {
+    let s = sources();
+    let loaded = orfevre_catalog::load(&s);
+    assert_eq!(loaded.errors(), 0, "{:#?}", loaded.diagnostics);
+    Engine::new(loaded.catalog.unwrap())
+}
+
+/// The benchmark catalog's files.
+fn sources() -> SourceSet {
     let mut s = SourceSet::new();
     s.insert(
         "brand.toml",
@@ -47,9 +55,7 @@ fn catalog() -> Engine {
         "rules.toml",
         "[[rule]]\nid = \"tones\"\nkind = \"excludes\"\nmessage = \"no mixed tones\"\na = { tag = \"tone1\" }\nb = { tag = \"tone2\" }\n\n[[rule]]\nid = \"dangles\"\nkind = \"expr\"\nmessage = \"at most 3 of t7\"\nrequire = 'tags[\"t7\"] <= 3'\n",
     );
-    let loaded = orfevre_catalog::load(&s);
-    assert_eq!(loaded.errors(), 0, "{:#?}", loaded.diagnostics);
-    Engine::new(loaded.catalog.unwrap())
+    s
 }
 
 fn design(e: &Engine) -> Design {
@@ -121,9 +127,18 @@ fn bench_alter(c: &mut Criterion) {
     });
 }
 
+/// `catalog check` of the benchmark catalog: read, resolved, checked (dead options, rules, and
+/// the search for a design meeting its CEL rule on each of its ten bases).
+fn bench_check(c: &mut Criterion) {
+    let s = sources();
+    c.bench_function("check the 5000-component catalog", |b| {
+        b.iter(|| black_box(orfevre_catalog::load(black_box(&s))))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(8));
-    targets = bench, bench_full, bench_alter
+    targets = bench, bench_full, bench_alter, bench_check
 }
 criterion_main!(benches);

@@ -225,23 +225,7 @@ impl Engine {
                 _ => Vec::new(),
             })
             .collect();
-        let mut field_ids: Vec<String> =
-            catalog.bases.iter().flat_map(|b| b.fields.iter().map(|f| f.id.clone())).collect();
-        field_ids.sort();
-        field_ids.dedup();
-        let mut param_names: Vec<String> = catalog
-            .bases
-            .iter()
-            .flat_map(|b| b.mounts.iter())
-            .filter_map(|m| match &m.spec {
-                MountSpec::Parametric(p) => Some(p.param_names()),
-                _ => None,
-            })
-            .flatten()
-            .map(String::from)
-            .collect();
-        param_names.sort();
-        param_names.dedup();
+        let (field_ids, param_names) = (catalog.field_ids(), catalog.param_names());
         Engine {
             catalog: Arc::new(catalog),
             rules,
@@ -1184,33 +1168,33 @@ impl<'e> State<'e> {
         let cat = self.cat;
         let mut ctx = cel::Context::with_env(self.e.cel_env.clone());
         let base = &cat.bases[bid as usize];
-        let mut skus: HashMap<String, i64> = HashMap::new();
-        let mut tags: HashMap<String, i64> = HashMap::new();
-        let mut fams: HashMap<String, i64> = HashMap::new();
-        // Every kind is present; every SKU, tag or family the rule names is present (0 when
-        // unused), so `tags["large"]` reads 0 rather than failing on a missing key. Building every
-        // name of a large catalog would cost more than the rule itself.
-        let mut kinds: HashMap<String, i64> = Kind::ALL.iter().map(|k| (k.as_str().to_string(), 0)).collect();
-        for l in literals {
-            if cat.by_sku.contains_key(l) {
-                skus.insert(l.clone(), 0);
+        // Only the maps the rule reads are built. Every kind is present; every SKU, tag or family
+        // the rule names is present (0 when unused), so `tags["large"]` reads 0 rather than
+        // failing on a missing key. Building every name of a large catalog would cost more than
+        // the rule itself.
+        let count = |named: &dyn Fn(&str) -> bool, key: &dyn Fn(&Component) -> Vec<String>| -> HashMap<String, i64> {
+            let mut m: HashMap<String, i64> =
+                literals.iter().filter(|l| named(l.as_str())).map(|l| (l.clone(), 0)).collect();
+            for (c, _) in &self.placed {
+                for k in key(cat.comp(*c)) {
+                    *m.entry(k).or_default() += 1;
+                }
             }
-            if cat.tag(l).is_some() {
-                tags.insert(l.clone(), 0);
+            m
+        };
+        let skus = wants("skus").then(|| count(&|l| cat.by_sku.contains_key(l), &|c| vec![c.sku.clone()]));
+        let tags = wants("tags").then(|| {
+            count(&|l| cat.tag(l).is_some(), &|c| c.tags.iter().map(|t| cat.tag_name(*t).to_string()).collect())
+        });
+        let fams = wants("families")
+            .then(|| count(&|l| cat.families.iter().any(|f| f == l), &|c| vec![cat.family_name(c.family).to_string()]));
+        let kinds = wants("kinds").then(|| {
+            let mut m = count(&|_| false, &|c| vec![c.kind.as_str().to_string()]);
+            for k in Kind::ALL {
+                m.entry(k.as_str().to_string()).or_insert(0);
             }
-            if cat.families.iter().any(|f| f == l) {
-                fams.insert(l.clone(), 0);
-            }
-        }
-        for (c, _) in &self.placed {
-            let comp = cat.comp(*c);
-            *skus.entry(comp.sku.clone()).or_default() += 1;
-            *kinds.entry(comp.kind.as_str().to_string()).or_default() += 1;
-            *fams.entry(cat.family_name(comp.family).to_string()).or_default() += 1;
-            for t in &comp.tags {
-                *tags.entry(cat.tag_name(*t).to_string()).or_default() += 1;
-            }
-        }
+            m
+        });
         if wants("base") {
             ctx.add_variable_from_value("base", base.id.clone());
         }
@@ -1223,17 +1207,10 @@ impl<'e> State<'e> {
         if wants("items") {
             ctx.add_variable_from_value("items", self.placed.len() as i64);
         }
-        if wants("skus") {
-            ctx.add_variable_from_value("skus", skus);
-        }
-        if wants("kinds") {
-            ctx.add_variable_from_value("kinds", kinds);
-        }
-        if wants("tags") {
-            ctx.add_variable_from_value("tags", tags);
-        }
-        if wants("families") {
-            ctx.add_variable_from_value("families", fams);
+        for (name, map) in [("skus", skus), ("kinds", kinds), ("tags", tags), ("families", fams)] {
+            if let Some(m) = map {
+                ctx.add_variable_from_value(name, m);
+            }
         }
         if wants("params") {
             // Every parameter name of the catalog: the base's with their values (defaults

@@ -306,30 +306,14 @@ fn run(cli: Cli) -> Result<u8> {
             let bytes = read_input(&design)?;
             let d = match Design::from_json(&bytes) {
                 Ok(d) => d,
-                Err(e) => {
-                    if json {
-                        outln!(
-                            "{}",
-                            serde_json::json!({"error": "malformed-design", "pointer": e.pointer, "message": e.message})
-                        );
-                    }
-                    eprintln!("{}: malformed design at {e}", design.display());
-                    return Ok(2);
-                }
+                Err(e) => return Ok(malformed(json, &design, &e)),
             };
             let engine = match load_engine(&catalog)? {
                 Ok(e) => e,
                 Err(code) => return Ok(code),
             };
             if let Err(e) = engine.check_shape(&d) {
-                if json {
-                    outln!(
-                        "{}",
-                        serde_json::json!({"error": "malformed-design", "pointer": e.pointer, "message": e.message})
-                    );
-                }
-                eprintln!("{}: malformed design at {e}", design.display());
-                return Ok(2);
+                return Ok(malformed(json, &design, &e));
             }
             let cur = match currency {
                 Some(c) => {
@@ -353,6 +337,15 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if ev.valid { 0 } else { 1 })
         }
     }
+}
+
+/// A malformed design: said on stderr (and as JSON with `--json`), exit 2.
+fn malformed(json: bool, path: &Path, e: &orfevre_engine::DesignError) -> u8 {
+    if json {
+        outln!("{}", serde_json::json!({"error": "malformed-design", "pointer": e.pointer, "message": e.message}));
+    }
+    eprintln!("{}: malformed design at {e}", path.display());
+    2
 }
 
 fn print_human(engine: &Engine, d: &Design, ev: &orfevre_engine::Evaluation, choices: &[orfevre_engine::ChoiceReport]) {
