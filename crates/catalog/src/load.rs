@@ -1267,9 +1267,14 @@ impl<'a> Resolver<'a> {
         if let Some(m) = metal {
             self.extra.used_metals[m as usize] = true;
         }
-        if b.price.is_none() && b.metal.is_none() {
-            self.err("missing-price", entry.clone(), format!("{what} has neither a price nor a weight-priced metal"))
-                .hint = Some("add price = \"…\", or metal = \"…\" with weight_g (priced by weight), or both".into());
+        if b.price.is_none() && (b.metal.is_none() || b.weight_g == crate::units::Grams::ZERO) {
+            let msg = if b.metal.is_some() {
+                format!("{what} is priced by weight but has no weight_g")
+            } else {
+                format!("{what} has neither a price nor a weight-priced metal")
+            };
+            self.err("missing-price", entry.clone(), msg).hint =
+                Some("add price = \"…\", or metal = \"…\" with weight_g (priced by weight), or both".into());
         }
         if let Some(g) = &b.gtin {
             if let Err(e) = check_gtin(g.get_ref()) {
@@ -1509,6 +1514,7 @@ impl<'a> Resolver<'a> {
                             "zone",
                             "the engraved area, e.g. zone = { width_mm = 16, height_mm = 8 }",
                         );
+                        lost_mount = true;
                         continue;
                     };
                     if zone.get_ref().width_mm == Mm::ZERO || zone.get_ref().height_mm == Mm::ZERO {
@@ -2171,10 +2177,17 @@ impl<'a> Resolver<'a> {
         };
         let kind = self.parse_named(f, kind_s, RuleKind::parse, "rule kind", RuleKind::names)?;
         let mut bases = Vec::new();
+        let mut bases_lost = false;
         for b in &r.bases {
-            if let Some(i) = self.lookup(f, Some(b), by_base, "base") {
-                bases.push(i);
+            match self.lookup(f, Some(b), by_base, "base") {
+                Some(i) => bases.push(i),
+                None => bases_lost = true,
             }
+        }
+        // A rule whose bases are not all known would seem to apply to every base: it is not run
+        // by the checker (its reference has the error).
+        if bases_lost {
+            self.extra.rule_errors.insert(index);
         }
         let need = |me: &mut Self, name: &str, present: bool| {
             if !present {
@@ -2260,7 +2273,7 @@ impl<'a> Resolver<'a> {
     /// once, at their column.
     fn compile_cel(&mut self, f: &Unit, e: &S<String>) -> bool {
         let src = e.get_ref();
-        if src.len() > 4096 {
+        if src.chars().count() > 4096 {
             let loc = self.value_loc(f, e, 0);
             self.err("invalid-expression", loc, "a rule expression is limited to 4096 characters");
             return false;
@@ -2291,7 +2304,7 @@ impl<'a> Resolver<'a> {
                         continue;
                     }
                     ok = false;
-                    let at = src.find(v).unwrap_or(0);
+                    let at = rules::variable_offsets(&p, v).first().copied().unwrap_or(0);
                     let loc = self.value_loc(f, e, at);
                     let hint = suggest(v, rules::variable_names());
                     let vars: Vec<&str> = rules::variable_names().collect();

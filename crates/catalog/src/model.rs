@@ -601,6 +601,19 @@ impl Base {
     pub fn size(&self, id: &str) -> Option<usize> {
         self.sizes.iter().position(|s| s.id == id)
     }
+    /// The sizes larger than size `current`, smallest first: by length or circumference (the
+    /// list's order when sizes have neither).
+    pub fn larger_sizes(&self, current: usize) -> Vec<&Size> {
+        let measure = |s: &Size| s.length.or(s.circumference);
+        match self.sizes.get(current).and_then(measure) {
+            Some(m) => {
+                let mut v: Vec<&Size> = self.sizes.iter().filter(|s| measure(s).is_some_and(|x| x > m)).collect();
+                v.sort_by_key(|s| measure(s));
+                v
+            }
+            None => self.sizes.iter().skip(current.saturating_add(1)).collect(),
+        }
+    }
     pub fn mount(&self, id: &str) -> Option<usize> {
         self.mounts.iter().position(|m| m.id == id)
     }

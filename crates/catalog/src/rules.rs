@@ -49,8 +49,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("items", "how many components the design places (integer)"),
     ("skus", "SKU → how many the design places (every SKU the rule names is present, 0 when unused)"),
     ("kinds", "component kind → count (every kind is present)"),
-    ("tags", "tag → count (every tag of the catalog is present)"),
-    ("families", "family → count (every family of the catalog is present)"),
+    ("tags", "tag → count (every tag the rule names is present, 0 when unused)"),
+    ("families", "family → count (every family the rule names is present, 0 when unused)"),
     (
         "params",
         "parameter → value as a string (every parameter of the base, its default when the design leaves it; \"\" for parameters the base does not have)",
@@ -679,11 +679,17 @@ fn comparison_hint(a: &Ty, b: &Ty) -> String {
 }
 
 /// How far a context is from meeting `e`, 0 when it is met: the "branch distance" of
-/// search-based testing. A comparison of numbers counts by how much it misses (`kinds["x"] <= 2`
-/// with 4 is 2 away), `&&` adds, `||` takes the nearer side, anything else is 0 or 1. Used to tell
-/// a still-broken rule that got worse (a third large clip where two are allowed) from one that did
-/// not.
+/// search-based testing, in thousandths. A comparison of numbers counts by how much it misses
+/// (`kinds["x"] <= 2` with 4 is 2 away), `&&` adds, `||` takes the nearer side, `!` turns a
+/// comparison into its complement, `all` adds over the elements and `exists` takes the nearest;
+/// anything else is met or 1 away. Used to tell a still-broken rule that got worse (a third large
+/// clip where two are allowed) from one that did not.
 pub fn distance(e: &IdedExpr, ctx: &Context) -> u64 {
+    dist(e, ctx, false)
+}
+
+/// [`distance`] of `e`, or of `!e` when `neg`.
+fn dist(e: &IdedExpr, ctx: &Context, neg: bool) -> u64 {
     let num = |e: &IdedExpr| -> Option<f64> {
         match Value::resolve(e, ctx).ok()? {
             Value::Int(i) => Some(i as f64),
@@ -694,44 +700,97 @@ pub fn distance(e: &IdedExpr, ctx: &Context) -> u64 {
     };
     let truth = |e: &IdedExpr| -> u64 {
         match Value::resolve(e, ctx) {
-            Ok(Value::Bool(true)) => 0,
-            _ => 1,
+            Ok(Value::Bool(b)) if b != neg => 0,
+            _ => 1000,
         }
     };
-    // Distances of decimals count in thousandths, so that 1.2 ct over 1 ct is 200 away.
-    let scaled = |d: f64| -> u64 {
-        if d <= 0.0 {
-            0
-        } else {
-            ((d * 1000.0).ceil() as u64).clamp(1, 1 << 40)
-        }
-    };
-    let Expr::Call(c) = &e.expr else { return truth(e) };
-    match (c.func_name.as_str(), c.args.as_slice()) {
-        (op::LOGICAL_AND, [a, b]) => distance(a, ctx).saturating_add(distance(b, ctx)),
-        (op::LOGICAL_OR, [a, b]) => distance(a, ctx).min(distance(b, ctx)),
-        (f @ (op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS | op::EQUALS), [a, b]) => {
-            let (Some(x), Some(y)) = (num(a), num(b)) else { return truth(e) };
-            if truth(e) == 0 {
-                return 0;
+    match &e.expr {
+        Expr::Call(c) => match (c.func_name.as_str(), c.args.as_slice()) {
+            (op::LOGICAL_NOT, [a]) => dist(a, ctx, !neg),
+            (op::LOGICAL_AND, [a, b]) if !neg => dist(a, ctx, neg).saturating_add(dist(b, ctx, neg)),
+            (op::LOGICAL_OR, [a, b]) if neg => dist(a, ctx, neg).saturating_add(dist(b, ctx, neg)),
+            (op::LOGICAL_AND | op::LOGICAL_OR, [a, b]) => dist(a, ctx, neg).min(dist(b, ctx, neg)),
+            (
+                f @ (op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS | op::EQUALS | op::NOT_EQUALS),
+                [a, b],
+            ) => {
+                let (Some(x), Some(y)) = (num(a), num(b)) else { return truth(e) };
+                if truth(e) == 0 {
+                    return 0;
+                }
+                // The comparison that must hold: the complement under a negation.
+                let f = if !neg {
+                    f
+                } else {
+                    match f {
+                        op::LESS => op::GREATER_EQUALS,
+                        op::LESS_EQUALS => op::GREATER,
+                        op::GREATER => op::LESS_EQUALS,
+                        op::GREATER_EQUALS => op::LESS,
+                        op::EQUALS => op::NOT_EQUALS,
+                        _ => op::EQUALS,
+                    }
+                };
+                // Integers need one more to pass a strict comparison; decimals a thousandth.
+                let step = if x.fract() == 0.0 && y.fract() == 0.0 { 1.0 } else { 0.001 };
+                let d = match f {
+                    op::LESS => x - y + step,
+                    op::LESS_EQUALS => x - y,
+                    op::GREATER => y - x + step,
+                    op::GREATER_EQUALS => y - x,
+                    op::NOT_EQUALS => step,
+                    _ => (x - y).abs(),
+                };
+                ((d.max(step) * 1000.0).ceil() as u64).clamp(1, 1 << 40)
             }
-            // Integers need one more to pass a strict comparison; decimals a thousandth.
-            let step = if x.fract() == 0.0 && y.fract() == 0.0 { 1.0 } else { 0.001 };
-            let d = match f {
-                op::LESS => x - y + step,
-                op::LESS_EQUALS => x - y,
-                op::GREATER => y - x + step,
-                op::GREATER_EQUALS => y - x,
-                _ => (x - y).abs(),
-            };
-            if step == 1.0 {
-                (d.max(1.0)) as u64 * 1000
-            } else {
-                scaled(d)
-            }
-        }
-        _ => truth(e) * 1000,
+            _ => truth(e),
+        },
+        Expr::Comprehension(c) => comprehension(c, ctx, neg).unwrap_or_else(|| truth(e)),
+        _ => truth(e),
     }
+}
+
+/// The distance of an `all` or `exists` over a list or a map's keys, from its elements'.
+fn comprehension(c: &cel::common::ast::ComprehensionExpr, ctx: &Context, neg: bool) -> Option<u64> {
+    // The macros expand to `@result && pred` (all) and `@result || pred` (exists).
+    let Expr::Call(step) = &c.loop_step.expr else { return None };
+    let [acc, pred] = step.args.as_slice() else { return None };
+    if !matches!(&acc.expr, Expr::Ident(a) if *a == c.accu_var) || c.iter_var2.is_some() {
+        return None;
+    }
+    let all = match step.func_name.as_str() {
+        op::LOGICAL_AND => true,
+        op::LOGICAL_OR => false,
+        _ => return None,
+    };
+    let elements: Vec<Value> = match Value::resolve(&c.iter_range, ctx).ok()? {
+        Value::List(l) => l.iter().cloned().collect(),
+        Value::Map(m) => m.map.keys().map(Value::from).collect(),
+        _ => return None,
+    };
+    let each = elements.into_iter().map(|v| {
+        let mut inner = ctx.new_inner_scope();
+        inner.add_variable_from_value(c.iter_var.clone(), v);
+        dist(pred, &inner, neg)
+    });
+    // Not all = some not; not some = all not.
+    Some(if all != neg { each.fold(0u64, |a, d| a.saturating_add(d)) } else { each.min().unwrap_or(1000) })
+}
+
+/// Where each use of variable `name` starts in `program`'s source (not where a comprehension
+/// binds a variable of that name).
+pub fn variable_offsets(program: &Program, name: &str) -> Vec<usize> {
+    let info = program.source_info();
+    let mut out = Vec::new();
+    walk(program.expression(), &mut |x| {
+        if matches!(&x.expr, Expr::Ident(n) if n == name) {
+            if let Some((s, _)) = info.offset_for(x.id) {
+                out.push(s as usize);
+            }
+        }
+    });
+    out.sort();
+    out
 }
 
 /// Maps byte offsets in a TOML string's value to byte offsets in its source token (quotes
@@ -865,6 +924,31 @@ mod tests {
         };
         assert_eq!(at("1"), 0);
         assert!(at("1.5") > at("1.2"));
+    }
+
+    #[test]
+    fn distance_sees_through_negations_and_macros() {
+        let at = |src: &str, kinds: &[(&str, i64)], tags: &[(&str, i64)]| {
+            let p = compile(src).unwrap();
+            let mut ctx = Context::with_env(env());
+            let k: HashMap<String, i64> = kinds.iter().map(|(a, b)| (a.to_string(), *b)).collect();
+            let t: HashMap<String, i64> = tags.iter().map(|(a, b)| (a.to_string(), *b)).collect();
+            ctx.add_variable_from_value("kinds", k);
+            ctx.add_variable_from_value("tags", t);
+            distance(p.expression(), &ctx)
+        };
+        let all = "kinds.all(k, kinds[k] <= 7)";
+        assert_eq!(at(all, &[("clip", 7), ("charm", 2)], &[]), 0);
+        assert!(at(all, &[("clip", 9), ("charm", 2)], &[]) > at(all, &[("clip", 8), ("charm", 2)], &[]));
+        assert!(at(all, &[("clip", 8), ("charm", 9)], &[]) > at(all, &[("clip", 8), ("charm", 2)], &[]));
+        let exists = r#"kinds.exists(k, kinds[k] >= 3)"#;
+        assert_eq!(at(exists, &[("clip", 3)], &[]), 0);
+        assert!(at(exists, &[("clip", 0)], &[]) > at(exists, &[("clip", 2)], &[]));
+        let not = r#"!(tags["large"] > 2)"#;
+        assert_eq!(at(not, &[], &[("large", 2)]), 0);
+        assert!(at(not, &[], &[("large", 4)]) > at(not, &[], &[("large", 3)]));
+        let not_and = r#"!(tags["large"] > 2 && kinds["clip"] > 5)"#;
+        assert_eq!(at(not_and, &[("clip", 9)], &[("large", 1)]), 0);
     }
 
     #[test]

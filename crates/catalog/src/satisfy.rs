@@ -331,7 +331,7 @@ fn descend(
     field_ids: &[String],
     params: &[String],
     only_when: bool,
-) -> Result<bool, String> {
+) -> Result<Found, String> {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ (base.id.len() as u64);
     let mut next = || {
         seed ^= seed << 13;
@@ -345,7 +345,7 @@ fn descend(
         let mut best = s.score(&context(cat, base, vars, space, &point, field_ids, params), only_when)?;
         for _pass in 0..8 {
             if best == 0 {
-                return Ok(true);
+                return Ok(Found::Yes);
             }
             let mut improved = false;
             for vi in 0..space.len() {
@@ -369,14 +369,22 @@ fn descend(
             }
         }
         if best == 0 {
-            return Ok(true);
+            return Ok(Found::Yes);
         }
         if s.spent > BUDGET {
-            // Out of budget: claim nothing.
-            return Ok(true);
+            return Ok(Found::OutOfBudget);
         }
     }
-    Ok(false)
+    Ok(Found::No)
+}
+
+/// What a search found.
+#[derive(PartialEq)]
+enum Found {
+    Yes,
+    No,
+    /// Out of budget before finding: nothing can be claimed.
+    OutOfBudget,
 }
 
 pub(crate) fn check(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
@@ -425,16 +433,18 @@ pub(crate) fn check(cat: &Catalog, extra: &Extra, out: &mut Vec<Diagnostic>) {
                 Some(true) => Outcome::Met,
                 Some(false) => Outcome::NeverMet,
                 None => {
+                    // Out of budget, nothing is claimed: the rule counts as met.
                     let o = match descend(&mut search, cat, base, &vars, &sp, &field_ids, &params, false) {
-                        Ok(true) => Outcome::Met,
-                        Ok(false) if when.is_some() => {
+                        Ok(Found::Yes | Found::OutOfBudget) => Outcome::Met,
+                        Ok(Found::No) if when.is_some() => {
                             match descend(&mut search, cat, base, &vars, &sp, &field_ids, &params, true) {
-                                Ok(true) => Outcome::NeverMet,
-                                Ok(false) => Outcome::NeverApplies,
+                                Ok(Found::Yes) => Outcome::NeverMet,
+                                Ok(Found::OutOfBudget) => Outcome::Met,
+                                Ok(Found::No) => Outcome::NeverApplies,
                                 Err(e) => Outcome::Fails(e),
                             }
                         }
-                        Ok(false) => Outcome::NeverMet,
+                        Ok(Found::No) => Outcome::NeverMet,
                         Err(e) => Outcome::Fails(e),
                     };
                     // What a shopper types is sampled, not searched: a rule reading a text is

@@ -292,7 +292,7 @@ const OPERATORS: &[Operator] = &[
         prefix: "rules.toml",
         needle: "bases = [",
         op: Op::ItemTypo(0),
-        sites: 2,
+        sites: 3,
         code: "unknown-reference",
     },
     Operator {

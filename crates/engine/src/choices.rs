@@ -135,7 +135,7 @@ pub fn apply_repair(d: &mut Design, edits: &[Edit], c: &Choice, option: &str) {
                 Edit::Add { choice: Choice::Insert { mount: m, section: s, index: Some(j) }, .. }
                     if m == mount && s == section && *j <= *i =>
                 {
-                    *i += 1
+                    *i = i.saturating_add(1)
                 }
                 _ => {}
             }
@@ -144,8 +144,20 @@ pub fn apply_repair(d: &mut Design, edits: &[Edit], c: &Choice, option: &str) {
     apply_choice(d, &c, option);
 }
 
-/// Makes choice `c` with `option` (a SKU, parameter value, size or field option).
+/// Makes choice `c` with `option` (a SKU, parameter value, size or field option). A section,
+/// station or slot beyond any design's reach (more than a design's placements) is ignored.
 pub fn apply_choice(d: &mut Design, c: &Choice, option: &str) {
+    let far = |i: usize| i > crate::design::MAX_PLACEMENTS;
+    match c {
+        Choice::Insert { section, .. }
+        | Choice::Station { index: section, .. }
+        | Choice::Slot { index: section, .. }
+            if far(*section) =>
+        {
+            return;
+        }
+        _ => {}
+    }
     match c {
         Choice::Insert { mount, section, index } => {
             let m = d.mount_mut(mount);
@@ -267,7 +279,7 @@ impl Engine {
         let mut at = list_len;
         if let (Some(s), Some(sections)) = (strand, md.and_then(|m| m.sections.as_ref())) {
             // The strand's last piece sits at the end of this section when every later one is empty.
-            let later_empty = sections.iter().skip(section + 1).all(|x| x.is_empty());
+            let later_empty = sections.iter().skip(section.saturating_add(1)).all(|x| x.is_empty());
             let last_is_fixed = sections
                 .get(*section)
                 .and_then(|x| x.last())
@@ -413,12 +425,26 @@ impl Engine {
         base: &Base,
         before: &[Violation],
     ) -> Option<Repair> {
+        self.repair_keeping(d, c, option, base, before, &|_| true)
+    }
+
+    /// [`Engine::repair`], comparing only the violations `keep` keeps (an alteration leaves stock
+    /// aside: the piece's own modules were drawn from stock when it was made).
+    pub(crate) fn repair_keeping(
+        &self,
+        d: &Design,
+        c: &Choice,
+        option: &str,
+        base: &Base,
+        before: &[Violation],
+        keep: &dyn Fn(&Violation) -> bool,
+    ) -> Option<Repair> {
         if matches!(c, Choice::Size) {
             return None;
         }
-        let admits = |edits: &[Edit]| self.admits(d, edits, c, option, before);
+        let admits = |edits: &[Edit]| self.admits(d, edits, c, option, before, keep);
         let current = d.size.as_ref().and_then(|s| base.size(s)).unwrap_or(base.default_size);
-        for s in base.sizes.get(current + 1..).unwrap_or_default() {
+        for s in base.larger_sizes(current) {
             let edits = vec![Edit::SetSize { size: s.id.clone() }];
             if admits(&edits) {
                 return Some(Repair { description: format!("choose size {}", s.label), edits });
@@ -472,10 +498,13 @@ impl Engine {
         let sections = d.mounts.get(mount).and_then(|m| m.sections.clone()).unwrap_or_default();
         let flat: Vec<&String> = sections.iter().flatten().collect();
         let kind_of = |sku: &String| cat.component(sku).map(|c| cat.comp(c).kind);
+        // One piece serves both ends when they want one kind: it needs that many in stock.
+        let ends = |k: Kind| (s.first == Some(k)) as u32 + (s.last == Some(k)) as u32;
         let piece = |k: Kind| {
+            let ends = ends(k);
             cat.components
                 .iter()
-                .find(|c| c.kind == k && c.stock.is_none_or(|n| n >= 2) && cat.mount_takes(m, c).is_ok())
+                .find(|c| c.kind == k && c.stock.is_none_or(|n| n >= ends) && cat.mount_takes(m, c).is_ok())
         };
         let mut edits = Vec::new();
         let mut names = Vec::new();
@@ -503,10 +532,20 @@ impl Engine {
         Some(Repair { description: format!("put {} on {label}", names.join(" and ")), edits })
     }
 
-    fn admits(&self, d: &Design, edits: &[Edit], c: &Choice, option: &str, before: &[Violation]) -> bool {
+    fn admits(
+        &self,
+        d: &Design,
+        edits: &[Edit],
+        c: &Choice,
+        option: &str,
+        before: &[Violation],
+        keep: &dyn Fn(&Violation) -> bool,
+    ) -> bool {
         let mut nd = d.clone();
         apply_repair(&mut nd, edits, c, option);
-        worse(before, &self.violations(&nd)).is_empty()
+        let before: Vec<Violation> = before.iter().filter(|v| keep(v)).cloned().collect();
+        let after: Vec<Violation> = self.violations(&nd).into_iter().filter(|v| keep(v)).collect();
+        worse(&before, &after).is_empty()
     }
 }
 
@@ -522,9 +561,8 @@ impl Engine {
             let proposals: Vec<Repair> = match v.rule.as_str() {
                 "slots" => {
                     let current = d.size.as_ref().and_then(|s| base.size(s)).unwrap_or(base.default_size);
-                    base.sizes
-                        .iter()
-                        .skip(current + 1)
+                    base.larger_sizes(current)
+                        .into_iter()
                         .map(|s| Repair {
                             description: format!("choose size {}", s.label),
                             edits: vec![Edit::SetSize { size: s.id.clone() }],
@@ -542,7 +580,10 @@ impl Engine {
                 for e in &r.edits {
                     apply_edit(&mut nd, e);
                 }
-                let after = self.violations(&nd);
+                // Compared as the evaluation's own list is: sorted, duplicates dropped.
+                let mut after = self.violations(&nd);
+                after.sort_by(|a, b| (&a.place, &a.rule).cmp(&(&b.place, &b.rule)));
+                after.dedup();
                 let fixed = !after.iter().any(|a| a.rule == v.rule && a.place.mount == v.place.mount);
                 if fixed && worse(&before, &after).is_empty() {
                     v.repair = Some(r);

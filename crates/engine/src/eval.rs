@@ -811,11 +811,13 @@ impl<'e> State<'e> {
             };
             me.params.insert(k.to_string(), v.normalize().to_string());
             if !r.contains(v) {
-                me.v(
-                    "param",
-                    place(k),
-                    format!("{k} {v}{unit} is outside {}–{}{unit} in steps of {}", r.min, r.max, r.step),
-                );
+                let what = k.replace('_', " ").replace(" mm", "");
+                let why = if v < r.min || v > r.max {
+                    format!("is outside {}–{}{unit}", r.min, r.max)
+                } else {
+                    format!("is not a multiple of {}{unit} from {}{unit}", r.step, r.min)
+                };
+                me.v("param", place(k), format!("this {what}, {v}{unit}, {why}"));
                 return None;
             }
             Some(v)
@@ -909,10 +911,13 @@ impl<'e> State<'e> {
             cost += s.price;
             if let (Some(max), Some(c)) = (s.max_carat, carat) {
                 if c > max {
-                    self.v(
+                    let over = ((c - max) * Decimal::ONE_THOUSAND).ceil().try_into().unwrap_or(u64::MAX);
+                    self.vx(
                         "setting",
                         place("setting"),
                         format!("a {} setting holds stones of at most {max} ct; this one is {c} ct", s.label),
+                        format!("setting:{}", m.id),
+                        over,
                     );
                 }
             }
@@ -927,10 +932,13 @@ impl<'e> State<'e> {
             cost += g.as_decimal() * metal.price_per_gram;
             if let (Some(min), Some(t)) = (metal.min_wall, thickness) {
                 if t < min.as_decimal() {
-                    self.v(
+                    let under = ((min.as_decimal() - t) * Decimal::ONE_THOUSAND).ceil().try_into().unwrap_or(u64::MAX);
+                    self.vx(
                         "wall",
                         place("thickness_mm"),
                         format!("{} needs walls of at least {min}; the band is {t} mm", metal.name),
+                        format!("wall:{}", m.id),
+                        under,
                     );
                 }
             }

@@ -162,9 +162,13 @@ impl Engine {
         let beads = d.mounts.get(mount).and_then(|m| m.sections.as_ref()).map(|s| s.iter().flatten().count() as u32);
         let beads = beads.unwrap_or(0);
         let mut capacity = false;
+        // A count by kind on the letters (its subject is `mount/letter-bead`).
+        let on_letters =
+            |v: &crate::eval::Violation| v.excess.as_ref().is_some_and(|x| x.subject.ends_with("/letter-bead"));
         for v in &violations {
             match v.rule.as_str() {
-                "count" => {
+                // The strand's own count (a section's has its message).
+                "count" if v.place.section.is_none() && spec.max_count.is_some() => {
                     let max = spec.max_count.unwrap_or(beads);
                     out.push(WordProblem::TooMany {
                         beads,
@@ -175,7 +179,7 @@ impl Engine {
                         ),
                     });
                 }
-                "max-kind" => {
+                "max-kind" if on_letters(v) => {
                     let max = spec.max.iter().find(|(k, _)| *k == Kind::LetterBead).map(|x| x.1).unwrap_or(letters);
                     out.push(WordProblem::TooMany {
                         beads: letters,
@@ -183,7 +187,7 @@ impl Engine {
                         message: format!("{} takes at most {max} letters; this name has {letters}", base.name),
                     });
                 }
-                "min-kind" if letters > 0 || unresolved => {
+                "min-kind" if on_letters(v) && (letters > 0 || unresolved) => {
                     let min = spec.min.iter().find(|(k, _)| *k == Kind::LetterBead).map(|x| x.1).unwrap_or(0);
                     out.push(WordProblem::TooFew {
                         letters,
@@ -191,7 +195,7 @@ impl Engine {
                         message: format!("{} needs at least {min} letters; this name has {letters}", base.name),
                     });
                 }
-                "min-kind" => {}
+                "min-kind" if on_letters(v) => {}
                 "capacity" => capacity = true,
                 rule => out.push(WordProblem::Other { rule: rule.to_string(), message: v.message.clone() }),
             }
@@ -199,7 +203,7 @@ impl Engine {
         if capacity {
             // The smallest size that holds it, or how much too long it is for the largest.
             let current = d.size.as_deref().and_then(|s| base.size(s)).unwrap_or(base.default_size);
-            let fits = base.sizes.iter().skip(current + 1).find(|z| {
+            let fits = base.larger_sizes(current).into_iter().find(|z| {
                 let mut nd = d.clone();
                 nd.size = Some(z.id.clone());
                 !self.violations(&nd).iter().any(|v| v.rule == "capacity")

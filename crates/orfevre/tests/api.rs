@@ -169,6 +169,23 @@ fn bad_input(db: &Db) {
             "invalid-design",
             "",
         ),
+        // A value of the wrong kind for the base's field: malformed, at its pointer.
+        (
+            "/api/v1/designs/evaluate",
+            "application/json",
+            b"{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.12.0\"},\"base\":\"engraved-pendant\",\"fields\":{\"engraving\":{\"choice\":\"ASB\"}}}",
+            422,
+            "invalid-design",
+            "/fields/engraving/choice",
+        ),
+        (
+            "/api/v1/designs/choice",
+            "application/json",
+            b"{\"design\":{\"catalog\":{\"id\":\"maison-lumen\",\"version\":\"2026.12.0\"},\"base\":\"engraved-pendant\",\"fields\":{\"packaging\":{\"text\":\"box\"}}},\"choice\":{\"kind\":\"size\"}}",
+            422,
+            "invalid-design",
+            "/design/fields/packaging/text",
+        ),
         ("/api/v1/designs/evaluate", "text/plain", b"{}", 415, "unsupported-media-type", "header:content-type"),
         (
             "/api/v1/designs",
@@ -1325,6 +1342,30 @@ fn design_model_glb() {
     assert_eq!(r.bytes().unwrap(), bytes, "the saved design's model is the live one");
     let r = s.get(&c, &format!("/api/v1/designs/{}/model.glb", "0".repeat(64))).send().unwrap();
     assert_eq!(r.status().as_u16(), 404);
+}
+
+/// The embedded demo never replaces a brand's own catalog, not even one that uses the demo's
+/// version name.
+#[test]
+fn the_embedded_demo_never_replaces_a_brands_catalog() {
+    let sable = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs/atelier-sable");
+    let dir = tempfile::tempdir().unwrap();
+    for f in walk(&sable) {
+        let to = dir.path().join(f.strip_prefix(&sable).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap();
+    }
+    let brand = dir.path().join("brand.toml");
+    let text = std::fs::read_to_string(&brand).unwrap();
+    let demo_version = "2026.12.0";
+    std::fs::write(&brand, text.replace("version = \"2026.12.1\"", &format!("version = \"{demo_version}\""))).unwrap();
+    let db = Db::sqlite();
+    let catalog = dir.path().to_str().unwrap().to_string();
+    drop(Server::start(&db, &["--catalog", &catalog]));
+    // Started again without --catalog: the demo (same version name, another brand) is left aside.
+    let s = Server::start(&db, &[]);
+    let (_, info) = json(client().get(format!("{}/api/v1/catalog", s.url)).send().unwrap());
+    assert_eq!(info["id"], "atelier-sable", "{info}");
 }
 
 /// A catalog folder edited without a new version is refused at start (designs and pieces are

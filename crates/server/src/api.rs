@@ -503,7 +503,11 @@ pub(crate) async fn engine_for(s: &AppState, d: &Design) -> ApiResult<Arc<Engine
     } else {
         s.catalogs.get(&d.catalog.version).await?.unwrap_or(active)
     };
-    check_shape(&e, d)?;
+    // Against another version than its own, the design's fields are not checked: the evaluation
+    // reports the version mismatch.
+    if e.catalog.brand.version == d.catalog.version {
+        check_shape(&e, d)?;
+    }
     Ok(e)
 }
 
@@ -580,13 +584,14 @@ struct ChoiceRequest {
 pub async fn choose(State(s): S, req: Request) -> ApiResult<Response> {
     let bytes = body_bytes(req, orfevre_engine::design::MAX_DESIGN_BYTES + 4096, &["application/json"]).await?;
     let r: ChoiceRequest = crate::problem::parse_json(&bytes)?;
-    let d = parse_design(r.design.get().as_bytes()).map_err(|mut p| {
+    let under_design = |mut p: Problem| {
         for e in &mut p.errors {
             e.pointer = format!("/design{}", e.pointer);
         }
         p
-    })?;
-    let e = engine_for(&s, &d).await?;
+    };
+    let d = parse_design(r.design.get().as_bytes()).map_err(under_design)?;
+    let e = engine_for(&s, &d).await.map_err(under_design)?;
     let choice = r.choice;
     let body = tokio::task::spawn_blocking(move || serde_json::to_vec(&e.choice(&d, &choice)))
         .await

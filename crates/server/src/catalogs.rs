@@ -132,8 +132,29 @@ impl Catalogs {
                 anyhow::anyhow!("the catalog has errors:\n{}", lines.join("\n"))
             })?;
             let stored = store.catalogs().await?.into_iter().find(|r| r.version == c.version);
-            match stored {
-                Some(r) if r.digest != c.digest => anyhow::bail!(
+            // The version names another brand's catalog: the embedded demo is left aside, a folder
+            // given with --catalog needs another version name.
+            let stored_brand = match &stored {
+                Some(r) if r.digest != c.digest => match sources(&store, &r.version).await? {
+                    Some(set) => orfevre_catalog::load(&set).catalog.map(|a| a.brand.id),
+                    None => None,
+                },
+                _ => None,
+            };
+            let ours = &c.engine.catalog.brand.id;
+            match (stored, stored_brand) {
+                (Some(r), Some(brand)) if brand != *ours => {
+                    if explicit {
+                        anyhow::bail!(
+                            "catalog {ours} {} cannot be stored: version {} is already brand {brand}'s; \
+                             give the catalog another version in its [brand] table",
+                            c.version,
+                            r.version
+                        );
+                    }
+                    tracing::info!(version = %c.version, %brand, "the embedded demo's version is another brand's: left aside");
+                }
+                (Some(r), _) if r.digest != c.digest => anyhow::bail!(
                     "catalog {} {} differs from the version {} already stored (files {} against {}): \
                      designs, quotes and pieces are bound to that version, so it cannot change under them. \
                      Give the catalog a new version in its [brand] table to publish it, or restore the stored files \
@@ -145,8 +166,8 @@ impl Catalogs {
                     &r.digest[..12.min(r.digest.len())],
                     c.version
                 ),
-                Some(_) => {}
-                None => {
+                (Some(_), _) => {}
+                (None, _) => {
                     // A new version of the brand being served (or one asked for) is stored and
                     // published; a brand's own catalog is never replaced by the embedded demo.
                     let same_brand = match &active {
