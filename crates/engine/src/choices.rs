@@ -425,7 +425,7 @@ impl Engine {
         base: &Base,
         before: &[Violation],
     ) -> Option<Repair> {
-        self.repair_keeping(d, c, option, base, before, &|_| true)
+        self.repair_keeping(d, c, option, base, before, None)
     }
 
     /// [`Engine::repair`], comparing only the violations `keep` keeps (an alteration leaves stock
@@ -437,7 +437,7 @@ impl Engine {
         option: &str,
         base: &Base,
         before: &[Violation],
-        keep: &dyn Fn(&Violation) -> bool,
+        keep: Option<&dyn Fn(&Violation) -> bool>,
     ) -> Option<Repair> {
         if matches!(c, Choice::Size) {
             return None;
@@ -539,13 +539,19 @@ impl Engine {
         c: &Choice,
         option: &str,
         before: &[Violation],
-        keep: &dyn Fn(&Violation) -> bool,
+        keep: Option<&dyn Fn(&Violation) -> bool>,
     ) -> bool {
         let mut nd = d.clone();
         apply_repair(&mut nd, edits, c, option);
-        let before: Vec<Violation> = before.iter().filter(|v| keep(v)).cloned().collect();
-        let after: Vec<Violation> = self.violations(&nd).into_iter().filter(|v| keep(v)).collect();
-        worse(&before, &after).is_empty()
+        let after = self.violations(&nd);
+        match keep {
+            None => worse(before, &after).is_empty(),
+            Some(keep) => {
+                let before: Vec<Violation> = before.iter().filter(|v| keep(v)).cloned().collect();
+                let after: Vec<Violation> = after.into_iter().filter(|v| keep(v)).collect();
+                worse(&before, &after).is_empty()
+            }
+        }
     }
 }
 
