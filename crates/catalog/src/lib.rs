@@ -7,12 +7,14 @@
 //! Pipeline: [`SourceSet`] (bytes) → [`raw`] (serde tables with spans) → [`Catalog`] (resolved)
 //! → [`check`] (semantic diagnostics). The crate does no I/O except [`SourceSet::from_dir`].
 
+mod analyse;
 pub mod check;
 pub mod diag;
 pub mod edit;
 pub mod load;
 pub mod model;
 pub mod raw;
+mod recover;
 pub mod rules;
 mod satisfy;
 pub mod units;

@@ -611,7 +611,7 @@ impl Base {
                 v.sort_by_key(|s| measure(s));
                 v
             }
-            None => self.sizes.iter().skip(current.saturating_add(1)).collect(),
+            None => self.sizes.get(current.saturating_add(1)..).unwrap_or_default().iter().collect(),
         }
     }
     pub fn mount(&self, id: &str) -> Option<usize> {

@@ -127,7 +127,7 @@ impl Engine {
                 apply_choice(&mut nd, choice, sku);
                 let new = new_violations(&before, self.violations(&nd));
                 if !new.is_empty() {
-                    let repair = self.repair_keeping(d, choice, sku, base, &before, Some(&|v| v.rule != "stock"));
+                    let repair = self.repair(d, choice, sku, base, &before, Some(&|v| v.rule != "stock"));
                     return Err(Refusal { pointer: "/sku".into(), reasons: new, repair });
                 }
                 let kind = if replaced.is_some() { AlterationKind::ModuleSwapped } else { AlterationKind::ModuleAdded };

@@ -279,7 +279,8 @@ impl Engine {
         let mut at = list_len;
         if let (Some(s), Some(sections)) = (strand, md.and_then(|m| m.sections.as_ref())) {
             // The strand's last piece sits at the end of this section when every later one is empty.
-            let later_empty = sections.iter().skip(section.saturating_add(1)).all(|x| x.is_empty());
+            let later_empty =
+                sections.get(section.saturating_add(1)..).unwrap_or_default().iter().all(|x| x.is_empty());
             let last_is_fixed = sections
                 .get(*section)
                 .and_then(|x| x.last())
@@ -397,7 +398,7 @@ impl Engine {
             } else {
                 let mut reasons: Vec<String> = new.iter().map(|v| v.message.clone()).collect();
                 reasons.dedup();
-                let repair = self.repair(d, c, &opt, base, before);
+                let repair = self.repair(d, c, &opt, base, before, None);
                 cands.push(Candidate { option: opt, feasible: false, reasons, repair });
             }
         }
@@ -417,20 +418,9 @@ impl Engine {
     /// The smallest repair admitting `option`: a larger size, else one removal from the same
     /// section, else two, else the strand's fixed end pieces. Each proposal is verified on the
     /// whole design it produces before it is offered.
+    /// With `keep`, only the violations it keeps are compared (an alteration leaves stock aside:
+    /// the piece's own modules were drawn from stock when it was made).
     pub(crate) fn repair(
-        &self,
-        d: &Design,
-        c: &Choice,
-        option: &str,
-        base: &Base,
-        before: &[Violation],
-    ) -> Option<Repair> {
-        self.repair_keeping(d, c, option, base, before, None)
-    }
-
-    /// [`Engine::repair`], comparing only the violations `keep` keeps (an alteration leaves stock
-    /// aside: the piece's own modules were drawn from stock when it was made).
-    pub(crate) fn repair_keeping(
         &self,
         d: &Design,
         c: &Choice,

@@ -14,6 +14,7 @@ pub mod choices;
 pub mod design;
 pub mod eval;
 pub mod spell;
+pub mod violation;
 
 pub use alter::{Alteration, AlterationKind, Altered, Refusal};
 pub use choices::{apply_choice, apply_edit, apply_repair, Candidate, Choice, ChoiceReport, Edit, Repair};
