@@ -536,34 +536,15 @@ fn comparison_hint(a: &Ty, b: &Ty) -> String {
 
 /// The variables that comprehensions bind in `e` (`k` in `kinds.all(k, …)`).
 pub(crate) fn bound_names(e: &cel::IdedExpr) -> Vec<String> {
-    use cel::common::ast::Expr;
+    // A comprehension's own variables; nested ones sit in its range or step, which `walk` visits.
     let mut out = Vec::new();
-    fn go(e: &cel::IdedExpr, out: &mut Vec<String>) {
-        match &e.expr {
-            Expr::Comprehension(c) => {
-                out.push(c.iter_var.clone());
-                if let Some(v) = &c.iter_var2 {
-                    out.push(v.clone());
-                }
-                out.push(c.accu_var.clone());
-                for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
-                    go(x, out);
-                }
-            }
-            Expr::Call(c) => {
-                if let Some(t) = &c.target {
-                    go(t, out);
-                }
-                for a in &c.args {
-                    go(a, out);
-                }
-            }
-            Expr::Select(s) => go(&s.operand, out),
-            Expr::List(l) => l.elements.iter().for_each(|x| go(x, out)),
-            _ => {}
+    walk(e, &mut |x| {
+        if let Expr::Comprehension(c) = &x.expr {
+            out.push(c.iter_var.clone());
+            out.extend(c.iter_var2.clone());
+            out.push(c.accu_var.clone());
         }
-    }
-    go(e, &mut out);
+    });
     out
 }
 

@@ -1344,17 +1344,23 @@ fn design_model_glb() {
     assert_eq!(r.status().as_u16(), 404);
 }
 
+/// A copy of `catalogs/<name>` (examples left out) in a folder of its own, to edit.
+fn copy_catalog(name: &str) -> tempfile::TempDir {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs").join(name);
+    let dir = tempfile::tempdir().unwrap();
+    for f in walk(&from) {
+        let to = dir.path().join(f.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap();
+    }
+    dir
+}
+
 /// The embedded demo never replaces a brand's own catalog, not even one that uses the demo's
 /// version name.
 #[test]
 fn the_embedded_demo_never_replaces_a_brands_catalog() {
-    let sable = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs/atelier-sable");
-    let dir = tempfile::tempdir().unwrap();
-    for f in walk(&sable) {
-        let to = dir.path().join(f.strip_prefix(&sable).unwrap());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&f, &to).unwrap();
-    }
+    let dir = copy_catalog("atelier-sable");
     let brand = dir.path().join("brand.toml");
     let text = std::fs::read_to_string(&brand).unwrap();
     let demo_version = "2026.12.0";
@@ -1372,13 +1378,7 @@ fn the_embedded_demo_never_replaces_a_brands_catalog() {
 /// bound to the version), and saying why; with a new version it is stored and published.
 #[test]
 fn a_catalog_edited_under_its_version_is_refused_at_start() {
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs/demo");
-    let dir = tempfile::tempdir().unwrap();
-    for f in walk(&demo) {
-        let to = dir.path().join(f.strip_prefix(&demo).unwrap());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&f, &to).unwrap();
-    }
+    let dir = copy_catalog("demo");
     let db = Db::sqlite();
     let catalog = dir.path().to_str().unwrap().to_string();
     let version = {
