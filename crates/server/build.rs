@@ -6,6 +6,8 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=../../catalogs/demo");
+    // The web UI's API types are generated from the OpenAPI document's golden copy.
+    println!("cargo:rerun-if-changed=tests/golden/openapi.json");
     println!("cargo:rerun-if-env-changed=ORFEVRE_SKIP_WEB");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let web = manifest.join("../../web");

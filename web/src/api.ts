@@ -1,31 +1,31 @@
 // The API client: JSON in and out, problems (RFC 9457) raised as ApiError with their pointers.
 
+import type { components } from '../generated/openapi';
+
+// Types of the API's documents, generated from the server's OpenAPI document
+// (crates/server/tests/golden/openapi.json, which a server test holds equal to what the server
+// serves) by openapi-typescript at every build: a field renamed on the server breaks this build.
+// Where the document says only `Object` (money, designs, evaluations: free-form JSON for the
+// OpenAPI generator), the narrower shape is written here, after docs/design.md.
+type Schema<K extends keyof components['schemas']> = components['schemas'][K];
+/** Money as the API writes it: a decimal string and its ISO 4217 code. */
 export interface Money { amount: string; currency: string }
-export interface ComponentView {
-  sku: string; name: string; kind: string; family: string; connector: string;
-  width: string; hole?: string | null; weight: string; price: Money; stock?: number | null;
-  in_stock: boolean; lead_time_days: number; tags: string[]; art?: string | null; glyph?: string | null;
-}
-export interface MountView {
-  id: string; label: string; kind: string; families: string[]; connectors: string[]; kinds: string[];
-  sections?: number | null; params: string[]; top_thickness?: string | null;
-}
-export interface FieldView {
-  id: string; label: string; kind: string; required: boolean; max_length?: number | null;
-  width?: string | null; height?: string | null; fonts: string[]; options: string[];
-}
-export interface SizeView { id: string; label: string; length?: string | null; circumference?: string | null }
-export interface BaseView {
-  id: string; name: string; piece: string; gtin?: string | null; price: Money; in_stock: boolean;
-  lead_time_days: number; art?: string | null; default_size?: string | null; sizes: SizeView[];
-  mounts: MountView[]; fields: FieldView[];
-}
-export interface MetalView { id: string; name: string; price_per_gram: string; density: string }
-export interface CatalogInfo {
-  id: string; name: string; version: string; currencies: string[]; locales: string[]; metals: MetalView[];
-}
+type WithPrice<T> = Omit<T, 'price'> & { price: Money };
+export type ComponentView = WithPrice<Schema<'ComponentView'>>;
+export type MountView = Schema<'MountView'>;
+export type FieldView = Schema<'FieldView'>;
+export type SizeView = Schema<'SizeView'>;
+export type BaseView = WithPrice<Schema<'BaseView'>>;
+export type MetalView = Schema<'MetalView'>;
+export type CatalogInfo = Schema<'CatalogInfo'>;
+export type CatalogVersion = Schema<'CatalogVersion'>;
+export type SessionView = Schema<'SessionView'>;
+export type OrderView = Schema<'OrderView'>;
+export type PieceView = Schema<'PieceView'>;
+export type ItemView = Schema<'ItemView'>;
+export type SavedDesign = Schema<'SavedDesign'>;
+export type QuoteResponse = Schema<'QuoteResponse'>;
 export interface Diagnostic { severity: 'error' | 'warning'; code: string; file: string; line: number; col: number; message: string; hint?: string }
-export interface CatalogVersion { version: string; digest: string; created_at: string; created_by?: string | null; active: boolean }
 export interface MountDesign {
   sections?: string[][]; stations?: (string | null)[]; slots?: (string | null)[];
   item?: string; items?: string[]; params?: Record<string, string>;

@@ -1,5 +1,11 @@
 // <orfevre-configurator base="…" api="…" design="…">: the customization bar, as a web component a
 // brand can drop into its own shop page. Shadow DOM keeps the shop's styles out.
+//
+// Rendered with lit-html templates: every value is escaped by the template (no HTML is built from
+// strings), events are bound where the elements are declared, and a re-render updates only what
+// changed — the search box keeps its focus and caret, the 3D viewer and the engraving previews
+// stay in place.
+import { html, nothing, render, svg, type TemplateResult } from 'lit';
 import { Api, ApiError, postForBytes } from './api';
 import type { BaseView, Candidate, Choice, ChoiceReport, ComponentView, Design, Evaluation, Spelling } from './api';
 import { applyEdit, applyRepair, clone, History, move } from './design';
@@ -7,7 +13,6 @@ import { grams, money, setLang, t } from './i18n';
 import css from './style.css?inline';
 
 const mm = (s: string | null | undefined) => Number(s ?? 0);
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class Configurator extends HTMLElement {
   api = new Api();
@@ -20,7 +25,7 @@ export class Configurator extends HTMLElement {
   selected?: { mount: string; section: number; index: number };
   catalog = { id: '', version: '' };
   currency?: string;
-  message = '';
+  message: TemplateResult | string = '';
   spellIssues: Spelling['issues'] = [];
   spellProblems: Spelling['problems'] = [];
   private seq = 0;
@@ -29,6 +34,8 @@ export class Configurator extends HTMLElement {
   private previewTimer = 0;
   /** The candidate list's search text and "available only" switch (kept across re-renders). */
   private filter = { text: '', feasibleOnly: false };
+  /** Where lit renders, below the shadow root's one style sheet. */
+  private view!: HTMLElement;
   /** The 3D viewer, for pieces the geometry crate builds (rings); kept across re-renders. */
   viewer?: import('./viewer').Viewer;
   private modelSeq = 0;
@@ -40,12 +47,18 @@ export class Configurator extends HTMLElement {
     // A host page may fix the language (`lang="fr"`); otherwise the shopper's choice holds.
     const lang = this.getAttribute('lang');
     if (lang === 'en' || lang === 'fr') setLang(lang, false);
-    if (!this.shadowRoot) this.attachShadow({ mode: 'open' });
-    this.shadowRoot!.innerHTML = `<style>${css}</style><p>${t('loading')}</p>`;
+    if (!this.shadowRoot) {
+      const root = this.attachShadow({ mode: 'open' });
+      const style = document.createElement('style');
+      style.textContent = css;
+      this.view = document.createElement('div');
+      root.append(style, this.view);
+    }
+    render(html`<p>${t('loading')}</p>`, this.view);
     try {
       await this.load();
     } catch (e) {
-      this.shadowRoot!.innerHTML = `<style>${css}</style><p role="alert">${esc(String((e as Error).message))}</p>`;
+      render(html`<p role="alert">${String((e as Error).message)}</p>`, this.view);
     }
   }
 
@@ -162,78 +175,104 @@ export class Configurator extends HTMLElement {
     this.change((d) => applyRepair(d, repair?.edits ?? [], choice, option));
   }
 
-  private strandSvg(): string {
+  /** The strand drawn to scale, its sections drop targets, its beads focusable. */
+  private strandSvg(): TemplateResult | typeof nothing {
     const strand = this.base.mounts.find((m) => m.kind === 'strand');
-    if (!strand) return '';
+    if (!strand) return nothing;
     const md = this.history.current.mounts[strand.id] ?? {};
     const size = this.base.sizes.find((s) => s.id === (this.history.current.size ?? this.base.default_size));
     const length = mm(size?.length) || 180;
     const sections = md.sections ?? [];
     const per = length / Math.max(1, sections.length);
     const h = 24;
-    let x = 0;
-    let parts = `<line x1="0" y1="${h / 2}" x2="${length}" y2="${h / 2}" class="cord"/>`;
-    sections.forEach((skus, s) => {
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const k = Number(e.dataTransfer?.getData('text/plain'));
+      const opt = this.report?.candidates[k];
+      if (opt?.feasible) this.choose(opt.option);
+    };
+    const parts = sections.map((skus, s) => {
       const start = s * per;
-      x = start + 1;
-      parts += `<rect class="section${this.place.kind === 'insert' && this.place.section === s ? ' active' : ''}" x="${start}" y="1" width="${per}" height="${h - 2}" rx="3" data-section="${s}"/>`;
-      skus.forEach((sku, i) => {
+      let x = start + 1;
+      const active = this.place.kind === 'insert' && this.place.section === s;
+      const beads = skus.map((sku, i) => {
         const c = this.comps.get(sku);
         const w = mm(c?.width) || 8;
         const sel = this.selected && this.selected.section === s && this.selected.index === i;
-        parts += `<g class="item${sel ? ' selected' : ''}" tabindex="0" role="button" data-section="${s}" data-index="${i}"
-          aria-label="${esc(c?.name ?? sku)}, ${t('section')} ${s + 1}, ${i + 1}">
-          <rect x="${x}" y="${(h - w) / 2}" width="${w}" height="${w}" rx="2" class="bead"/>
-          ${c?.art ? `<image href="${this.api.art(c.art)}" x="${x}" y="${(h - w) / 2}" width="${w}" height="${w}"/>` : ''}
-          ${c?.glyph ? `<text x="${x + w / 2}" y="${h / 2 + 2}" text-anchor="middle" font-size="${w * 0.6}">${esc(c.glyph)}</text>` : ''}</g>`;
+        const at = x;
         x += w;
+        return svg`<g class="item${sel ? ' selected' : ''}" tabindex="0" role="button" data-section=${s} data-index=${i}
+          aria-label=${`${c?.name ?? sku}, ${t('section')} ${s + 1}, ${i + 1}`} @keydown=${(e: KeyboardEvent) => this.beadKey(e, strand.id, s, i)}>
+          <rect x=${at} y=${(h - w) / 2} width=${w} height=${w} rx="2" class="bead"/>
+          ${c?.art ? svg`<image href=${this.api.art(c.art)} x=${at} y=${(h - w) / 2} width=${w} height=${w}/>` : nothing}
+          ${c?.glyph ? svg`<text x=${at + w / 2} y=${h / 2 + 2} text-anchor="middle" font-size=${w * 0.6}>${c.glyph}</text>` : nothing}</g>`;
       });
-      if (s < sections.length - 1) parts += `<circle class="station" cx="${start + per}" cy="${h / 2}" r="2"/>`;
+      return svg`<rect class="section${active ? ' active' : ''}" x=${start} y="1" width=${per} height=${h - 2} rx="3" data-section=${s}
+          @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${drop}/>
+        ${beads}
+        ${s < sections.length - 1 ? svg`<circle class="station" cx=${start + per} cy=${h / 2} r="2"/>` : nothing}`;
     });
-    return `<figure class="preview"><svg viewBox="-2 -2 ${length + 4} ${h + 4}" role="img" aria-label="${t('preview')}: ${length} mm">${parts}</svg>
+    return html`<figure class="preview"><svg viewBox=${`-2 -2 ${length + 4} ${h + 4}`} role="img" aria-label=${`${t('preview')}: ${length} mm`}>
+        <line x1="0" y1=${h / 2} x2=${length} y2=${h / 2} class="cord"/>${parts}</svg>
       <figcaption>${t('preview')} — ${length} mm</figcaption></figure>`;
   }
 
-  private placedList(): string {
-    const strand = this.base.mounts.find((m) => m.kind === 'strand');
-    if (!strand) return '';
-    const sections = this.history.current.mounts[strand.id]?.sections ?? [];
-    const items = sections.flatMap((skus, s) => skus.map((sku, i) => ({ sku, s, i })));
-    if (!items.length) return `<p class="empty">${t('empty')}</p>`;
-    return `<ol class="placed" aria-label="${t('placed')}">${items.map(({ sku, s, i }) => {
-      const name = esc(this.comps.get(sku)?.name ?? sku);
-      return `<li>${name} <small>${t('section')} ${s + 1}</small>
-        <button data-act="left" data-s="${s}" data-i="${i}" aria-label="${t('moveLeft')}: ${name}">◀</button>
-        <button data-act="right" data-s="${s}" data-i="${i}" aria-label="${t('moveRight')}: ${name}">▶</button>
-        <button data-act="remove" data-s="${s}" data-i="${i}" aria-label="${t('remove')}: ${name}">✕</button></li>`;
-    }).join('')}</ol>`;
+  /** A bead's keys: Delete removes it, the arrows move it along its section. */
+  private beadKey(e: KeyboardEvent, strand: string, s: number, i: number) {
+    if (e.key === 'Delete' || e.key === 'Backspace') this.change((d) => applyEdit(d, { op: 'remove', mount: strand, section: s, index: i }));
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      const step = e.key === 'ArrowLeft' ? -1 : 1;
+      this.selected = { mount: strand, section: s, index: i + step };
+      this.change((d) => { move(d, strand, s, i, step); });
+    }
   }
 
-  private candidates(): string {
+  private placedList(): TemplateResult | typeof nothing {
+    const strand = this.base.mounts.find((m) => m.kind === 'strand');
+    if (!strand) return nothing;
+    const sections = this.history.current.mounts[strand.id]?.sections ?? [];
+    const items = sections.flatMap((skus, s) => skus.map((sku, i) => ({ sku, s, i })));
+    if (!items.length) return html`<p class="empty">${t('empty')}</p>`;
+    const remove = (s: number, i: number) => this.change((d) => applyEdit(d, { op: 'remove', mount: strand.id, section: s, index: i }));
+    const shift = (s: number, i: number, by: number) => this.change((d) => { move(d, strand.id, s, i, by); });
+    return html`<ol class="placed" aria-label=${t('placed')}>${items.map(({ sku, s, i }) => {
+      const name = this.comps.get(sku)?.name ?? sku;
+      return html`<li>${name} <small>${t('section')} ${s + 1}</small>
+        <button data-act="left" aria-label=${`${t('moveLeft')}: ${name}`} @click=${() => shift(s, i, -1)}>◀</button>
+        <button data-act="right" aria-label=${`${t('moveRight')}: ${name}`} @click=${() => shift(s, i, 1)}>▶</button>
+        <button data-act="remove" aria-label=${`${t('remove')}: ${name}`} @click=${() => remove(s, i)}>✕</button></li>`;
+    })}</ol>`;
+  }
+
+  private candidates(): TemplateResult | typeof nothing {
     const r = this.report;
-    if (!r) return '';
+    if (!r) return nothing;
     const label = (opt: string) => this.comps.get(opt)?.name ?? this.base.sizes.find((s) => s.id === opt)?.label ?? opt;
-    const search = r.candidates.length > 8 ? `<div class="filter" role="search">
-      <label>${t('search')} <input type="search" data-filter value="${esc(this.filter.text)}" autocomplete="off"></label>
-      <label><input type="checkbox" data-feasible ${this.filter.feasibleOnly ? 'checked' : ''}> ${t('availableOnly')}</label></div>` : '';
-    return `${search}<ul class="candidates" aria-label="${t('candidates')}: ${esc(r.label)}">${r.candidates.map((c, k) => {
+    const search = r.candidates.length > 8 ? html`<div class="filter" role="search">
+      <label>${t('search')} <input type="search" data-filter .value=${this.filter.text} autocomplete="off"
+        @input=${(e: Event) => { this.filter.text = (e.target as HTMLInputElement).value; this.render(); }}></label>
+      <label><input type="checkbox" data-feasible .checked=${this.filter.feasibleOnly}
+        @change=${(e: Event) => { this.filter.feasibleOnly = (e.target as HTMLInputElement).checked; this.render(); }}> ${t('availableOnly')}</label></div>` : nothing;
+    return html`${search}<ul class="candidates" aria-label=${`${t('candidates')}: ${r.label}`}>${r.candidates.map((c, k) => {
       const comp = this.comps.get(c.option);
-      const hay = esc([label(c.option), ...(comp?.tags ?? []), comp?.kind ?? ''].join(' ').toLowerCase());
-      const hidden = this.hides(hay, c.feasible) ? ' hidden' : '';
-      const img = comp?.art ? `<img src="${this.api.art(comp.art)}" alt="" width="48" height="48" loading="lazy">` : '';
-      const price = comp ? `<span class="price">${money(comp.price)}</span>` : '';
+      const hay = [label(c.option), ...(comp?.tags ?? []), comp?.kind ?? ''].join(' ').toLowerCase();
+      const hidden = this.hides(hay, c.feasible);
+      const img = comp?.art ? html`<img src=${this.api.art(comp.art)} alt="" width="48" height="48" loading="lazy">` : nothing;
+      const price = comp ? html`<span class="price">${money(comp.price)}</span>` : nothing;
       if (c.feasible) {
-        return `<li data-text="${hay}"${hidden}><button class="cand" data-k="${k}" draggable="true">${img}<span>${esc(label(c.option))}</span>${price}</button></li>`;
+        return html`<li data-text=${hay} ?hidden=${hidden}><button class="cand" draggable="true" @click=${() => this.choose(c.option)}
+          @dragstart=${(e: DragEvent) => e.dataTransfer?.setData('text/plain', String(k))}>${img}<span>${label(c.option)}</span>${price}</button></li>`;
       }
-      const fix = c.repair ? `<button class="fix" data-k="${k}">${t('fix')}: ${esc(c.repair.description)}</button>` : '';
-      return `<li class="infeasible" data-text="${hay}" data-infeasible${hidden}>${img}<span>${esc(label(c.option))}</span>${price}
-        <small>${t('notAvailable')}: ${esc(c.reasons?.[0] ?? '')}</small>${fix}</li>`;
-    }).join('')}</ul>`;
+      const fix = c.repair
+        ? html`<button class="fix" @click=${() => this.choose(c.option, c.repair)}>${t('fix')}: ${c.repair.description}</button>` : nothing;
+      return html`<li class="infeasible" data-text=${hay} data-infeasible ?hidden=${hidden}>${img}<span>${label(c.option)}</span>${price}
+        <small>${t('notAvailable')}: ${c.reasons?.[0] ?? ''}</small>${fix}</li>`;
+    })}</ul>`;
   }
 
   /** Shows the engraving of `text` in field `id` as the workshop will make it. */
-  private async preview(root: ShadowRoot, id: string, text: string) {
-    const div = root.querySelector<HTMLElement>(`[data-preview="${id}"]`);
+  private async preview(id: string, text: string) {
+    const div = this.view.querySelector<HTMLElement>(`[data-preview="${id}"]`);
     if (!div) return;
     const font = this.history.current.fields[id]?.font;
     const key = JSON.stringify([this.base.id, id, text, font ?? '']);
@@ -244,12 +283,16 @@ export class Configurator extends HTMLElement {
         try {
           html = await this.api.postForText('/api/v1/engraving/preview', { base: this.base.id, field: id, text, ...(font ? { font } : {}) });
         } catch (e) {
-          html = `<p class="warn">${esc(e instanceof ApiError ? e.message : String(e))}</p>`;
+          const p = document.createElement('p');
+          p.className = 'warn';
+          p.textContent = e instanceof ApiError ? e.message : String(e);
+          html = p.outerHTML;
         }
       }
       if (this.previews.size > 200) this.previews.clear();
       this.previews.set(key, html);
     }
+    // The server's own SVG (its engraving layout), or a message escaped as text above.
     div.innerHTML = html;
     div.querySelector('svg')?.setAttribute('aria-label', `${t('engraving')}: ${text}`);
     const f = this.base.fields.find((x) => x.id === id);
@@ -263,42 +306,55 @@ export class Configurator extends HTMLElement {
     return (this.filter.feasibleOnly && !feasible) || !words.every((w) => hay.includes(w));
   }
 
-  /** Applies the filter without re-rendering, so the search box keeps focus while typing. */
-  private applyFilter(root: ShadowRoot) {
-    root.querySelectorAll<HTMLLIElement>('ul.candidates > li').forEach((li) => {
-      li.hidden = this.hides(li.dataset.text ?? '', !('infeasible' in li.dataset));
-    });
-  }
-
-  private summary(): string {
+  private summary(): TemplateResult | typeof nothing {
     const ev = this.ev;
-    if (!ev) return '';
-    const lines = ev.price.lines.map((l) => `<tr><td>${l.qty} × ${esc(l.label)}</td><td>${money(l.amount)}</td></tr>`).join('');
-    const problems = ev.valid ? `<p class="ok">✓ ${t('valid')}</p>` :
-      `<div role="alert" class="problems"><strong>${t('problems')}</strong><ul>${ev.violations.map((v) => `<li>${esc(v.message)}</li>`).join('')}</ul></div>`;
-    return `<section class="summary" aria-live="polite"><h3>${t('price')}</h3><table>${lines}</table>
+    if (!ev) return nothing;
+    const problems = ev.valid ? html`<p class="ok">✓ ${t('valid')}</p>` :
+      html`<div role="alert" class="problems"><strong>${t('problems')}</strong><ul>${ev.violations.map((v) => html`<li>${v.message}</li>`)}</ul></div>`;
+    return html`<section class="summary" aria-live="polite"><h3>${t('price')}</h3>
+      <table>${ev.price.lines.map((l) => html`<tr><td>${l.qty} × ${l.label}</td><td>${money(l.amount)}</td></tr>`)}</table>
       <p class="total"><span>${t('total')}</span> <output data-testid="total">${money(ev.price.total)}</output></p>
       <p>${t('weight')}: ${grams(ev.weight)} · ${t('leadTime')} ${ev.lead_time_days} ${t('days')}</p>${problems}</section>`;
   }
 
-  private fields(): string {
+  private fields(): TemplateResult[] {
     const d = this.history.current;
     return this.base.fields.filter((f) => f.kind === 'engraving' || f.kind === 'text').map((f) => {
-      const v = esc(d.fields[f.id]?.text ?? '');
-      const fonts = f.fonts.length ? `<select data-font="${f.id}" aria-label="${esc(f.label)} font">${f.fonts.map((x) =>
-        `<option ${d.fields[f.id]?.font === x ? 'selected' : ''}>${x}</option>`).join('')}</select>` : '';
-      return `<label class="field">${esc(f.label)} <input data-field="${f.id}" value="${v}" maxlength="${f.max_length ?? 100}">${fonts}</label>
-        ${f.kind === 'engraving' ? `<div class="engrave-preview" data-preview="${f.id}" aria-live="polite"></div>` : ''}`;
-    }).join('');
+      const fonts = f.fonts.length ? html`<select data-font=${f.id} aria-label=${`${f.label} font`}
+          @change=${(e: Event) => this.change((d) => { (d.fields[f.id] ??= {}).font = (e.target as HTMLSelectElement).value; })}>${f.fonts.map((x) =>
+        html`<option ?selected=${d.fields[f.id]?.font === x}>${x}</option>`)}</select>` : nothing;
+      const typed = (e: Event) => {
+        // The engraving preview follows each keystroke (debounced); the design changes on commit.
+        const text = (e.target as HTMLInputElement).value;
+        window.clearTimeout(this.previewTimer);
+        this.previewTimer = window.setTimeout(() => this.preview(f.id, text), 120);
+      };
+      return html`<label class="field">${f.label} <input data-field=${f.id} .value=${d.fields[f.id]?.text ?? ''} maxlength=${f.max_length ?? 100}
+          @change=${(e: Event) => this.change((d) => { (d.fields[f.id] ??= {}).text = (e.target as HTMLInputElement).value; })}
+          @input=${typed}>${fonts}</label>
+        ${f.kind === 'engraving' ? html`<div class="engrave-preview" data-preview=${f.id} aria-live="polite"></div>` : nothing}`;
+    });
   }
 
-  private speller(): string {
+  private speller(): TemplateResult | typeof nothing {
     const letters = [...this.comps.values()].some((c) => c.kind === 'letter-bead');
-    if (!letters) return '';
-    return `<form class="spell"><label>${t('spellLabel')} <input name="word" autocomplete="off" maxlength="100"></label>
-      <button>${t('spell')}</button></form><div class="spell-issues" aria-live="polite">${this.spellIssues.length ? `<strong>${t('lettersToResolve')}</strong><ul>${this.spellIssues.map((i) =>
-        `<li>“${esc(i.character)}”: ${i.problem === 'missing' ? t('missing') : t('outOfStock')}${i.alternatives.length ? ` — ${t('useFallback')} ${esc(i.alternatives.join(', '))}` : ''}</li>`).join('')}</ul>` : ''}${
-        this.spellProblems.map((p) => `<p class="spell-problem">${esc(this.wordProblem(p))}</p>`).join('')}</div>`;
+    if (!letters) return nothing;
+    const submit = async (e: SubmitEvent) => {
+      e.preventDefault();
+      const word = ((e.target as HTMLFormElement).elements.namedItem('word') as HTMLInputElement).value;
+      const size = this.history.current.size ?? undefined;
+      const sp = await this.api.post<Spelling>('/api/v1/designs/spell', { base: this.base.id, size, text: word });
+      this.spellIssues = sp.issues;
+      this.spellProblems = sp.problems;
+      if (sp.design) this.change((d) => { d.mounts = sp.design!.mounts; });
+      else this.render();
+    };
+    const issue = (i: Spelling['issues'][number]) => html`<li>“${i.character}”: ${i.problem === 'missing' ? t('missing') : t('outOfStock')}${
+      i.alternatives.length ? ` — ${t('useFallback')} ${i.alternatives.join(', ')}` : ''}</li>`;
+    return html`<form class="spell" @submit=${submit}><label>${t('spellLabel')} <input name="word" autocomplete="off" maxlength="100"></label>
+      <button>${t('spell')}</button></form><div class="spell-issues" aria-live="polite">${this.spellIssues.length
+        ? html`<strong>${t('lettersToResolve')}</strong><ul>${this.spellIssues.map(issue)}</ul>` : nothing}${
+        this.spellProblems.map((p) => html`<p class="spell-problem">${this.wordProblem(p)}</p>`)}</div>`;
   }
 
   /** A word problem of the speller in the shopper's language. */
@@ -315,22 +371,50 @@ export class Configurator extends HTMLElement {
     }
   }
 
-  render() {
-    const root = this.shadowRoot!;
+  private sizes(): TemplateResult | typeof nothing {
+    if (this.base.sizes.length <= 1) return nothing;
     const d = this.history.current;
-    const sizes = this.base.sizes.length > 1 ? `<label>${t('size')} <select data-size>${this.base.sizes.map((s) =>
-      `<option value="${s.id}" ${s.id === (d.size ?? this.base.default_size) ? 'selected' : ''}>${esc(s.label)}</option>`).join('')}</select></label>
-      ${this.base.piece === 'bracelet' ? `<label class="wrist">${t('wristHelper')} <input data-wrist type="number" min="12" max="25" step="0.5" inputmode="decimal"></label>
-      <small>${t('wristHint')}</small>` : ''}` : '';
+    const wrist = (e: Event) => {
+      // Bracelet length = wrist + 1.5–2 cm (domain.md): the smallest size at least wrist + 1.5 cm.
+      const want = Number((e.target as HTMLInputElement).value) * 10 + 15;
+      const fit = this.base.sizes.filter((s) => mm(s.length) >= want).sort((a, b) => mm(a.length) - mm(b.length))[0];
+      if (fit) this.change((d) => { d.size = fit.id; });
+    };
+    return html`<label>${t('size')} <select data-size @change=${(e: Event) => this.change((d) => { d.size = (e.target as HTMLSelectElement).value; })}>${
+      this.base.sizes.map((s) => html`<option value=${s.id} ?selected=${s.id === (d.size ?? this.base.default_size)}>${s.label}</option>`)}</select></label>
+      ${this.base.piece === 'bracelet' ? html`<label class="wrist">${t('wristHelper')} <input data-wrist type="number" min="12" max="25" step="0.5" inputmode="decimal" @change=${wrist}></label>
+      <small>${t('wristHint')}</small>` : nothing}`;
+  }
+
+  private async save() {
+    const saved = await this.api.post<{ hash: string; share_url: string }>('/api/v1/designs', this.history.current);
+    this.message = html`${t('saved')} <a href=${saved.share_url} data-share>${saved.share_url}</a>`;
+    this.render();
+  }
+
+  private async addToCart() {
+    try {
+      const saved = await this.api.post<{ hash: string }>('/api/v1/designs', this.history.current);
+      const q = await this.api.post<{ quote: string; claims: { total: string; currency: string } }>('/api/v1/quotes',
+        { design: saved.hash, currency: this.currency });
+      this.dispatchEvent(new CustomEvent('orfevre-add-to-cart', { detail: q, bubbles: true, composed: true }));
+      this.message = `${t('quoteReady')} ${money({ amount: q.claims.total, currency: q.claims.currency })}`;
+    } catch (e) {
+      this.message = e instanceof ApiError ? e.message : String(e);
+    }
+    this.render();
+  }
+
+  render() {
     const places = this.places();
-    const placeTabs = places.length > 1 ? `<div role="tablist" class="places">${places.map((p, k) =>
-      `<button role="tab" data-place="${k}" aria-selected="${JSON.stringify(p) === JSON.stringify(this.place)}">${esc(this.placeLabel(p))}</button>`).join('')}</div>` : '';
-    root.innerHTML = `<style>${css}</style>
-      <article class="configurator">
-        <header><h2>${esc(this.base.name)}</h2></header>
-        ${this.viewer ? '<div data-viewer></div>' : ''}
+    const placeTabs = places.length > 1 ? html`<div role="tablist" class="places">${places.map((p) =>
+      html`<button role="tab" aria-selected=${JSON.stringify(p) === JSON.stringify(this.place)}
+        @click=${() => { this.place = p; void this.refresh(); }}>${this.placeLabel(p)}</button>`)}</div>` : nothing;
+    render(html`<article class="configurator">
+        <header><h2>${this.base.name}</h2></header>
+        ${this.viewer ? this.viewer.el : nothing}
         ${this.strandSvg()}
-        <div class="controls">${sizes}</div>
+        <div class="controls">${this.sizes()}</div>
         ${this.speller()}
         ${this.placedList()}
         ${this.fields()}
@@ -338,115 +422,16 @@ export class Configurator extends HTMLElement {
         ${this.candidates()}
         ${this.summary()}
         <div class="actions">
-          <button data-undo ${this.history.canUndo ? '' : 'disabled'}>${t('undo')}</button>
-          <button data-redo ${this.history.canRedo ? '' : 'disabled'}>${t('redo')}</button>
-          <button data-save>${t('save')}</button>
-          <button data-cart class="primary" ${this.ev?.valid ? '' : 'disabled'}>${t('addToCart')}</button>
+          <button data-undo ?disabled=${!this.history.canUndo} @click=${() => { if (this.history.undo()) void this.refresh(); }}>${t('undo')}</button>
+          <button data-redo ?disabled=${!this.history.canRedo} @click=${() => { if (this.history.redo()) void this.refresh(); }}>${t('redo')}</button>
+          <button data-save @click=${() => this.save()}>${t('save')}</button>
+          <button data-cart class="primary" ?disabled=${!this.ev?.valid} @click=${() => this.addToCart()}>${t('addToCart')}</button>
         </div>
         <div class="message" aria-live="polite">${this.message}</div>
-      </article>`;
-    if (this.viewer) root.querySelector('[data-viewer]')?.replaceWith(this.viewer.el);
-    this.wire(root, places);
-  }
-
-  private wire(root: ShadowRoot, places: Choice[]) {
-    const q = <T extends Element>(s: string) => Array.from(root.querySelectorAll<T>(s));
-    q<HTMLButtonElement>('button.cand').forEach((b) => {
-      b.onclick = () => this.choose(this.report!.candidates[Number(b.dataset.k)].option);
-      b.ondragstart = (e) => e.dataTransfer?.setData('text/plain', b.dataset.k!);
-    });
-    q<HTMLInputElement>('input[data-filter]').forEach((inp) => {
-      inp.oninput = () => { this.filter.text = inp.value; this.applyFilter(root); };
-    });
-    q<HTMLInputElement>('input[data-feasible]').forEach((inp) => {
-      inp.onchange = () => { this.filter.feasibleOnly = inp.checked; this.applyFilter(root); };
-    });
-    q<HTMLButtonElement>('button.fix').forEach((b) => {
-      const c = this.report!.candidates[Number(b.dataset.k)];
-      b.onclick = () => this.choose(c.option, c.repair);
-    });
-    q<SVGRectElement>('rect.section').forEach((r) => {
-      r.addEventListener('dragover', (e) => e.preventDefault());
-      r.addEventListener('drop', (e) => {
-        e.preventDefault();
-        const k = Number(e.dataTransfer?.getData('text/plain'));
-        const opt = this.report?.candidates[k];
-        if (opt?.feasible) this.choose(opt.option);
-      });
-    });
-    q<HTMLButtonElement>('button[data-place]').forEach((b) => {
-      b.onclick = () => { this.place = places[Number(b.dataset.place)]; void this.refresh(); };
-    });
-    q<HTMLButtonElement>('.placed button').forEach((b) => {
-      b.onclick = () => {
-        const s = Number(b.dataset.s), i = Number(b.dataset.i);
-        const strand = this.base.mounts.find((m) => m.kind === 'strand')!.id;
-        if (b.dataset.act === 'remove') this.change((d) => applyEdit(d, { op: 'remove', mount: strand, section: s, index: i }));
-        else this.change((d) => { move(d, strand, s, i, b.dataset.act === 'left' ? -1 : 1); });
-      };
-    });
-    q<SVGGElement>('g.item').forEach((g) => {
-      g.addEventListener('keydown', (e) => {
-        const s = Number(g.dataset.section), i = Number(g.dataset.index);
-        const strand = this.base.mounts.find((m) => m.kind === 'strand')!.id;
-        if (e.key === 'Delete' || e.key === 'Backspace') this.change((d) => applyEdit(d, { op: 'remove', mount: strand, section: s, index: i }));
-        if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
-          this.selected = { mount: strand, section: s, index: i + (e.key === 'ArrowLeft' ? -1 : 1) };
-          this.change((d) => { move(d, strand, s, i, e.key === 'ArrowLeft' ? -1 : 1); });
-        }
-      });
-    });
-    q<HTMLSelectElement>('select[data-size]').forEach((sel) => { sel.onchange = () => this.change((d) => { d.size = sel.value; }); });
-    q<HTMLInputElement>('input[data-wrist]').forEach((inp) => {
-      inp.onchange = () => {
-        // Bracelet length = wrist + 1.5–2 cm (domain.md): the smallest size at least wrist + 1.5 cm.
-        const want = Number(inp.value) * 10 + 15;
-        const fit = this.base.sizes.filter((s) => mm(s.length) >= want).sort((a, b) => mm(a.length) - mm(b.length))[0];
-        if (fit) this.change((d) => { d.size = fit.id; });
-      };
-    });
-    q<HTMLInputElement>('input[data-field]').forEach((inp) => {
-      inp.onchange = () => this.change((d) => { (d.fields[inp.dataset.field!] ??= {}).text = inp.value; });
-      // The engraving preview follows each keystroke (debounced); the design changes on commit.
-      inp.oninput = () => {
-        window.clearTimeout(this.previewTimer);
-        this.previewTimer = window.setTimeout(() => this.preview(root, inp.dataset.field!, inp.value), 120);
-      };
-    });
-    q<HTMLElement>('[data-preview]').forEach((div) => this.preview(root, div.dataset.preview!, this.history.current.fields[div.dataset.preview!]?.text ?? ''));
-    q<HTMLSelectElement>('select[data-font]').forEach((sel) => {
-      sel.onchange = () => this.change((d) => { (d.fields[sel.dataset.font!] ??= {}).font = sel.value; });
-    });
-    q<HTMLFormElement>('form.spell').forEach((f) => {
-      f.onsubmit = async (e) => {
-        e.preventDefault();
-        const word = (f.elements.namedItem('word') as HTMLInputElement).value;
-        const size = this.history.current.size ?? undefined;
-        const sp = await this.api.post<Spelling>('/api/v1/designs/spell', { base: this.base.id, size, text: word });
-        this.spellIssues = sp.issues;
-        this.spellProblems = sp.problems;
-        if (sp.design) this.change((d) => { d.mounts = sp.design!.mounts; });
-      };
-    });
-    root.querySelector<HTMLButtonElement>('[data-undo]')!.onclick = () => { if (this.history.undo()) void this.refresh(); };
-    root.querySelector<HTMLButtonElement>('[data-redo]')!.onclick = () => { if (this.history.redo()) void this.refresh(); };
-    root.querySelector<HTMLButtonElement>('[data-save]')!.onclick = async () => {
-      const saved = await this.api.post<{ hash: string; share_url: string }>('/api/v1/designs', this.history.current);
-      this.message = `${t('saved')} <a href="${esc(saved.share_url)}" data-share>${esc(saved.share_url)}</a>`;
-      this.render();
-    };
-    root.querySelector<HTMLButtonElement>('[data-cart]')!.onclick = async () => {
-      try {
-        const saved = await this.api.post<{ hash: string }>('/api/v1/designs', this.history.current);
-        const q = await this.api.post<{ quote: string; claims: { total: string; currency: string } }>('/api/v1/quotes',
-          { design: saved.hash, currency: this.currency });
-        this.dispatchEvent(new CustomEvent('orfevre-add-to-cart', { detail: q, bubbles: true, composed: true }));
-        this.message = `${t('quoteReady')} ${money({ amount: q.claims.total, currency: q.claims.currency })}`;
-      } catch (e) {
-        this.message = esc(e instanceof ApiError ? e.message : String(e));
-      }
-      this.render();
-    };
+      </article>`, this.view);
+    for (const div of this.view.querySelectorAll<HTMLElement>('[data-preview]')) {
+      void this.preview(div.dataset.preview!, this.history.current.fields[div.dataset.preview!]?.text ?? '');
+    }
   }
 }
 

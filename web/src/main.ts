@@ -1,4 +1,6 @@
 // The app: storefront, configurator pages, shared designs, account area and back office.
+import { html, nothing, render, type TemplateResult } from 'lit';
+import { ifDefined } from 'lit/directives/if-defined.js';
 import './configurator';
 import { myPieces, piecePage } from './piece';
 import { Api, ApiError } from './api';
@@ -8,7 +10,6 @@ import css from './style.css?inline';
 
 const api = new Api();
 const app = document.getElementById('app')!;
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 document.head.insertAdjacentHTML('beforeend', `<style>${css}
   header.top { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; padding: .5rem .75rem; border-bottom: 1px solid var(--line); background: #fff; }
   header.top nav { display: flex; gap: .75rem; flex-wrap: wrap; }
@@ -40,53 +41,53 @@ async function session(): Promise<{ email: string; role: string; csrf_token: str
   } catch { return null; }
 }
 
-function shell(body: string, title: string) {
+/** The page frame around `body` (lit templates: every value escaped). */
+function shell(body: TemplateResult, title: string) {
   document.title = `${title} — Orfèvre`;
-  app.innerHTML = `<header class="top"><strong>Maison Lumen</strong>
+  const lang = (e: Event) => { setLang((e.target as HTMLSelectElement).value as 'en' | 'fr'); void route(); };
+  render(html`<header class="top"><strong>Maison Lumen</strong>
     <nav><a href="/">${t('shop')}</a><a href="/account">${t('account')}</a><a href="/admin">${t('backoffice')}</a>
-    <label>${t('language')} <select id="lang"><option value="en">English</option><option value="fr">Français</option></select></label></nav></header>
-    <main id="main">${body}</main>`;
-  const sel = document.getElementById('lang') as HTMLSelectElement;
-  sel.value = getLang();
-  sel.onchange = () => { setLang(sel.value as 'en' | 'fr'); void route(); };
+    <label>${t('language')} <select id="lang" @change=${lang}><option value="en" ?selected=${getLang() === 'en'}>English</option>
+      <option value="fr" ?selected=${getLang() === 'fr'}>Français</option></select></label></nav></header>
+    <main id="main">${body}</main>`, app);
+}
+
+/** A message for `box`, as text. */
+function alertIn(box: HTMLElement, message: string) {
+  box.append(Object.assign(document.createElement('p'), { role: 'alert', textContent: message }));
 }
 
 async function storefront() {
   const bases = await api.get<BaseView[]>('/api/v1/catalog/bases');
-  shell(`<h1>${t('shop')}</h1><ul class="grid">${bases.map((b) => `<li><a href="/b/${encodeURIComponent(b.id)}">
-    ${b.art ? `<img src="${api.art(b.art)}" alt="">` : ''}<strong>${esc(b.name)}</strong>
-    <span>${t('from')} ${money(b.price)}</span><span>${t('customise')} →</span></a></li>`).join('')}</ul>`, t('shop'));
+  shell(html`<h1>${t('shop')}</h1><ul class="grid">${bases.map((b) => html`<li><a href="/b/${encodeURIComponent(b.id)}">
+    ${b.art ? html`<img src=${api.art(b.art)} alt="">` : nothing}<strong>${b.name}</strong>
+    <span>${t('from')} ${money(b.price)}</span><span>${t('customise')} →</span></a></li>`)}</ul>`, t('shop'));
 }
 
-function configurator(attr: string) {
-  shell(`<orfevre-configurator ${attr}></orfevre-configurator><section id="order" aria-live="polite"></section>`, t('customise'));
+function configurator(attrs: { base?: string; design?: string }) {
+  shell(html`<orfevre-configurator base=${ifDefined(attrs.base)} design=${ifDefined(attrs.design)}></orfevre-configurator>
+    <section id="order" aria-live="polite"></section>`, t('customise'));
   const el = document.querySelector('orfevre-configurator')!;
   el.addEventListener('orfevre-add-to-cart', (e) => {
     const q = (e as CustomEvent).detail as { quote: string; claims: { total: string; currency: string } };
     const box = document.getElementById('order')!;
-    box.innerHTML = `<p>${t('demo')}</p>${authForm()}<button id="place" class="primary">${t('placeOrder')}</button>`;
-    wireAuth(box);
-    document.getElementById('place')!.onclick = async () => {
+    const place = async () => {
       try {
         const o = await api.post<{ id: string; status: string }>('/api/v1/orders', { quote: q.quote },
           { 'idempotency-key': crypto.randomUUID() });
-        box.innerHTML = `<p role="status">${t('ordered')}: <strong data-order>${o.id}</strong> (${status('st', o.status)})</p>`;
-      } catch (err) { box.insertAdjacentHTML('beforeend', `<p role="alert">${esc((err as Error).message)}</p>`); }
+        render(html`<p role="status">${t('ordered')}: <strong data-order>${o.id}</strong> (${status('st', o.status)})</p>`, box);
+      } catch (err) { alertIn(box, (err as Error).message); }
     };
+    render(html`<p>${t('demo')}</p>${authForm()}<button id="place" class="primary" @click=${place}>${t('placeOrder')}</button>`, box);
   });
 }
 
-function authForm() {
-  return `<form class="auth"><label>${t('email')} <input name="email" type="email" autocomplete="email" required></label>
-    <label>${t('password')} <input name="password" type="password" autocomplete="current-password" minlength="10" required></label>
-    <div><button name="login">${t('signIn')}</button> <button name="register">${t('register')}</button></div><p class="err" role="alert"></p></form>`;
-}
-
-function wireAuth(root: HTMLElement, after?: () => void) {
-  const f = root.querySelector<HTMLFormElement>('form.auth')!;
-  f.onsubmit = async (e) => {
+/** Sign-in and registration; `after` runs once signed in. */
+function authForm(after?: () => void) {
+  const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
+    const f = e.target as HTMLFormElement;
+    const submitter = e.submitter as HTMLButtonElement | null;
     const body = { email: (f.elements.namedItem('email') as HTMLInputElement).value, password: (f.elements.namedItem('password') as HTMLInputElement).value };
     try {
       const s = await api.post<{ csrf_token: string }>(submitter?.name === 'register' ? '/api/v1/accounts' : '/api/v1/session', body);
@@ -97,29 +98,31 @@ function wireAuth(root: HTMLElement, after?: () => void) {
       f.querySelector('.err')!.textContent = err instanceof ApiError ? err.message : String(err);
     }
   };
+  return html`<form class="auth" @submit=${submit}><label>${t('email')} <input name="email" type="email" autocomplete="email" required></label>
+    <label>${t('password')} <input name="password" type="password" autocomplete="current-password" minlength="10" required></label>
+    <div><button name="login">${t('signIn')}</button> <button name="register">${t('register')}</button></div><p class="err" role="alert"></p></form>`;
 }
 
 async function account() {
   const s = await session();
-  if (!s) { shell(`<h1>${t('account')}</h1>${authForm()}`, t('account')); wireAuth(document.getElementById('main')!, () => void route()); return; }
+  if (!s) { shell(html`<h1>${t('account')}</h1>${authForm(() => void route())}`, t('account')); return; }
   const mine = await myPieces(api, () => void route());
   const [designs, orders] = await Promise.all([
     api.get<{ hash: string; base: string; share_url: string }[]>('/api/v1/me/designs'),
     api.get<{ id: string; status: string; total: string; currency: string }[]>('/api/v1/orders').catch(() => []),
   ]);
-  shell(`<h1>${t('account')}</h1><p>${esc(s.email)} (${s.role}) <button id="out">${t('signOut')}</button></p>
-    <h2>${t('myDesigns')}</h2><ul>${designs.map((d) => `<li><a href="/d/${d.hash}">${esc(d.base)} · ${d.hash.slice(0, 10)}</a></li>`).join('')}</ul>
-    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => `<li>${o.id} — ${status('st', o.status)} — ${money({ amount: o.total, currency: o.currency })}</li>`).join('')}</ul>
-    ${mine.html}`, t('account'));
-  mine.wire();
-  document.getElementById('out')!.onclick = async () => { await api.call('DELETE', '/api/v1/session'); void route(); };
+  const out = async () => { await api.call('DELETE', '/api/v1/session'); void route(); };
+  shell(html`<h1>${t('account')}</h1><p>${s.email} (${s.role}) <button id="out" @click=${out}>${t('signOut')}</button></p>
+    <h2>${t('myDesigns')}</h2><ul>${designs.map((d) => html`<li><a href="/d/${d.hash}">${d.base} · ${d.hash.slice(0, 10)}</a></li>`)}</ul>
+    <h2>${t('myOrders')}</h2><ul>${orders.map((o) => html`<li>${o.id} — ${status('st', o.status)} — ${money({ amount: o.total, currency: o.currency })}</li>`)}</ul>
+    ${mine}`, t('account'));
 }
 
 type OrderRow = { id: string; status: string; total: string; currency: string; next_statuses: string[]; created_at: string };
 
 async function admin() {
   const s = await session();
-  if (!s || s.role === 'shopper') { shell(`<h1>${t('backoffice')}</h1>${authForm()}`, t('backoffice')); wireAuth(document.getElementById('main')!, () => void route()); return; }
+  if (!s || s.role === 'shopper') { shell(html`<h1>${t('backoffice')}</h1>${authForm(() => void route())}`, t('backoffice')); return; }
   const catalogStaff = s.role === 'admin' || s.role === 'merchandiser';
   const orderStaff = s.role === 'admin' || s.role === 'workshop';
   const [orders, versions, info] = await Promise.all([
@@ -127,52 +130,30 @@ async function admin() {
     catalogStaff ? api.get<CatalogVersion[]>('/api/v1/catalog/versions').catch(() => []) : Promise.resolve([]),
     api.get<CatalogInfo>('/api/v1/catalog'),
   ]);
-  const ordersHtml = orderStaff ? `<section aria-labelledby="h-orders"><h2 id="h-orders">${t('orders')}</h2><p>${t('demo')}</p>
+  const moveTo = async (id: string, to: string) => { await api.post(`/api/v1/orders/${id}/status`, { status: to }); void route(); };
+  const make = async (id: string) => {
+    const m = await api.post<{ serial: string; claim_code?: string }>(`/api/v1/orders/${id}/pieces`, {});
+    render(html`<a href="/p/${m.serial}" data-piece=${m.serial}>${m.serial}</a>${m.claim_code ? ` — ${m.claim_code}` : ''}`, document.getElementById('made')!);
+  };
+  const publish = async (version: string) => { await api.post(`/api/v1/catalog/versions/${encodeURIComponent(version)}/publish`); void route(); };
+  const ordersHtml = orderStaff ? html`<section aria-labelledby="h-orders"><h2 id="h-orders">${t('orders')}</h2><p>${t('demo')}</p>
     <div class="table-wrap"><table class="orders"><tr><th>#</th><th>${t('status')}</th><th>${t('total')}</th><th></th></tr>
-    ${orders.map((o) => `<tr data-order="${o.id}"><td>${o.id}</td><td data-status="${o.status}">${status('st', o.status)}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
+    ${orders.map((o) => html`<tr data-order=${o.id}><td>${o.id}</td><td data-status=${o.status}>${status('st', o.status)}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
     <td>${o.next_statuses.filter((n) => n !== 'placed' || s.role === 'admin')
-      .map((n) => `<button data-id="${o.id}" data-to="${n}">${status('to', n)}</button>`).join(' ')}
-      ${o.status === 'in_production' ? `<button data-make="${o.id}">${t('recordPiece')}</button>` : ''}</td></tr>`).join('')}</table></div>
-    <p id="made" role="status"></p></section>` : '';
+      .map((n) => html`<button data-id=${o.id} data-to=${n} @click=${() => moveTo(o.id, n)}>${status('to', n)}</button> `)}
+      ${o.status === 'in_production' ? html`<button data-make=${o.id} @click=${() => make(o.id)}>${t('recordPiece')}</button>` : nothing}</td></tr>`)}</table></div>
+    <p id="made" role="status"></p></section>` : nothing;
   const active = versions.find((v) => v.active)?.version ?? info.version;
-  const catalogHtml = catalogStaff ? `<section aria-labelledby="h-catalog"><h2 id="h-catalog">${t('catalog')}</h2>
-    <div class="table-wrap"><table class="versions"><tr><th>${t('version')}</th><th></th><th></th></tr>
-    ${versions.map((v) => `<tr data-version="${esc(v.version)}"><td>${esc(v.version)}</td><td>${v.active ? t('published')
-      : `<button data-publish="${esc(v.version)}">${t('publish')}</button>`}</td>
-      <td><a href="/api/v1/catalog/versions/${encodeURIComponent(v.version)}/sources" download="${esc(v.version)}.json">${t('download')}</a></td></tr>`).join('')}</table></div>
-    <form class="upload"><label>${t('uploadCatalog')} <input name="archive" type="file" accept=".tar,.tgz,.gz,application/gzip,application/x-tar" required></label>
-      <button>${t('upload')}</button></form>
-    <div id="report" aria-live="polite"></div>
-    <h3>${t('metalPrices')} (${esc(info.currencies[0] ?? '')})</h3>
-    <form class="metals">${info.metals.map((m) => `<label>${esc(m.name)} <input name="${esc(m.id)}" inputmode="decimal" value="${esc(m.price_per_gram)}" required pattern="[0-9]+([.,][0-9]{1,4})?"></label>`).join('')}
-      <label>${t('newVersion')} <input name="__version" value="${esc(nextVersion(active))}" required maxlength="64"></label>
-      <button>${t('makeVersion')}</button></form>
-    <div id="metal-report" aria-live="polite"></div></section>` : '';
-  shell(`<h1>${t('backoffice')}</h1>${ordersHtml}${catalogHtml}`, t('backoffice'));
-  document.querySelectorAll<HTMLButtonElement>('button[data-to]').forEach((b) => {
-    b.onclick = async () => { await api.post(`/api/v1/orders/${b.dataset.id}/status`, { status: b.dataset.to }); void route(); };
-  });
-  document.querySelectorAll<HTMLButtonElement>('button[data-make]').forEach((b) => {
-    b.onclick = async () => {
-      const m = await api.post<{ serial: string; claim_code?: string }>(`/api/v1/orders/${b.dataset.make}/pieces`, {});
-      document.getElementById('made')!.innerHTML = `<a href="/p/${m.serial}" data-piece="${m.serial}">${m.serial}</a>${m.claim_code ? ` — ${esc(m.claim_code)}` : ''}`;
-    };
-  });
-  document.querySelectorAll<HTMLButtonElement>('button[data-publish]').forEach((b) => {
-    b.onclick = async () => { await api.post(`/api/v1/catalog/versions/${encodeURIComponent(b.dataset.publish!)}/publish`); void route(); };
-  });
-  const up = document.querySelector<HTMLFormElement>('form.upload');
-  if (up) up.onsubmit = async (e) => {
+  const upload = async (e: SubmitEvent) => {
     e.preventDefault();
-    const file = (up.elements.namedItem('archive') as HTMLInputElement).files?.[0];
+    const file = ((e.target as HTMLFormElement).elements.namedItem('archive') as HTMLInputElement).files?.[0];
     if (!file) return;
     const type = /\.(tgz|gz)$/i.test(file.name) ? 'application/gzip' : 'application/x-tar';
     await report(document.getElementById('report')!, () => api.upload('/api/v1/catalog/versions', file, type));
   };
-  const metals = document.querySelector<HTMLFormElement>('form.metals');
-  if (metals) metals.onsubmit = async (e) => {
+  const reprice = async (e: SubmitEvent) => {
     e.preventDefault();
-    const data = new FormData(metals);
+    const data = new FormData(e.target as HTMLFormElement);
     const prices: Record<string, string> = {};
     for (const m of info.metals) {
       const v = String(data.get(m.id) ?? '').replace(',', '.').trim();
@@ -181,6 +162,20 @@ async function admin() {
     await report(document.getElementById('metal-report')!, () => api.post(`/api/v1/catalog/versions/${encodeURIComponent(active)}/metal-prices`,
       { version: String(data.get('__version') ?? ''), prices }));
   };
+  const catalogHtml = catalogStaff ? html`<section aria-labelledby="h-catalog"><h2 id="h-catalog">${t('catalog')}</h2>
+    <div class="table-wrap"><table class="versions"><tr><th>${t('version')}</th><th></th><th></th></tr>
+    ${versions.map((v) => html`<tr data-version=${v.version}><td>${v.version}</td><td>${v.active ? t('published')
+      : html`<button data-publish=${v.version} @click=${() => publish(v.version)}>${t('publish')}</button>`}</td>
+      <td><a href="/api/v1/catalog/versions/${encodeURIComponent(v.version)}/sources" download="${v.version}.json">${t('download')}</a></td></tr>`)}</table></div>
+    <form class="upload" @submit=${upload}><label>${t('uploadCatalog')} <input name="archive" type="file" accept=".tar,.tgz,.gz,application/gzip,application/x-tar" required></label>
+      <button>${t('upload')}</button></form>
+    <div id="report" aria-live="polite"></div>
+    <h3>${t('metalPrices')} (${info.currencies[0] ?? ''})</h3>
+    <form class="metals" @submit=${reprice}>${info.metals.map((m) => html`<label>${m.name} <input name=${m.id} inputmode="decimal" .value=${m.price_per_gram} required pattern="[0-9]+([.,][0-9]{1,4})?"></label>`)}
+      <label>${t('newVersion')} <input name="__version" .value=${nextVersion(active)} required maxlength="64"></label>
+      <button>${t('makeVersion')}</button></form>
+    <div id="metal-report" aria-live="polite"></div></section>` : nothing;
+  shell(html`<h1>${t('backoffice')}</h1>${ordersHtml}${catalogHtml}`, t('backoffice'));
 }
 
 /** "2026.12.0" → "2026.12.1": a suggestion for the next version's name. */
@@ -191,23 +186,19 @@ function nextVersion(v: string): string {
 
 /** Runs a catalog change and shows the checker's report: every diagnostic at file:line:column. */
 async function report(box: HTMLElement, run: () => Promise<unknown>) {
-  const list = (ds: Diagnostic[]) => ds.length === 0 ? `<p>${t('noProblems')}</p>` : `<ol class="diagnostics">${ds.map((d) =>
-    `<li class="${d.severity}"><code>${esc(d.file)}:${d.line}:${d.col}</code> ${d.severity}[${esc(d.code)}]: ${esc(d.message)}${d.hint ? ` — ${esc(d.hint)}` : ''}</li>`).join('')}</ol>`;
+  const list = (ds: Diagnostic[]) => ds.length === 0 ? html`<p>${t('noProblems')}</p>` : html`<ol class="diagnostics">${ds.map((d) =>
+    html`<li class=${d.severity}><code>${d.file}:${d.line}:${d.col}</code> ${d.severity}[${d.code}]: ${d.message}${d.hint ? ` — ${d.hint}` : ''}</li>`)}</ol>`;
   try {
     const r = await run() as { version: string; diagnostics: Diagnostic[] };
-    box.innerHTML = `<p role="status">${t('stored')} <strong data-stored>${esc(r.version)}</strong></p><h3>${t('diagnostics')}</h3>${list(r.diagnostics)}`;
-    const row = document.createElement('p');
-    row.innerHTML = `<button data-publish-new="${esc(r.version)}">${t('publish')} ${esc(r.version)}</button>`;
-    box.append(row);
-    row.querySelector('button')!.onclick = async () => {
-      await api.post(`/api/v1/catalog/versions/${encodeURIComponent(r.version)}/publish`); void route();
-    };
+    const publish = async () => { await api.post(`/api/v1/catalog/versions/${encodeURIComponent(r.version)}/publish`); void route(); };
+    render(html`<p role="status">${t('stored')} <strong data-stored>${r.version}</strong></p><h3>${t('diagnostics')}</h3>${list(r.diagnostics)}
+      <p><button data-publish-new=${r.version} @click=${publish}>${t('publish')} ${r.version}</button></p>`, box);
   } catch (err) {
     const p = err instanceof ApiError ? err.problem : null;
     const ds: Diagnostic[] = p?.diagnostics ?? [];
-    const fields = (p?.errors ?? []).filter((e: { pointer: string }) => !e.pointer.startsWith('/files/'))
-      .map((e: { pointer: string; detail: string }) => `<li><code>${esc(e.pointer)}</code> ${esc(e.detail)}</li>`).join('');
-    box.innerHTML = `<p role="alert">${esc((err as Error).message)}</p>${fields ? `<ul>${fields}</ul>` : ''}${ds.length ? `<h3>${t('diagnostics')}</h3>${list(ds)}` : ''}`;
+    const fields = (p?.errors ?? []).filter((e: { pointer: string }) => !e.pointer.startsWith('/files/'));
+    render(html`<p role="alert">${(err as Error).message}</p>${fields.length ? html`<ul>${fields.map((e: { pointer: string; detail: string }) =>
+      html`<li><code>${e.pointer}</code> ${e.detail}</li>`)}</ul>` : nothing}${ds.length ? html`<h3>${t('diagnostics')}</h3>${list(ds)}` : nothing}`, box);
   }
 }
 
@@ -215,14 +206,14 @@ async function route() {
   document.documentElement.lang = getLang();
   const p = location.pathname;
   try {
-    if (p.startsWith('/b/')) configurator(`base="${esc(decodeURIComponent(p.slice(3)))}"`);
-    else if (p.startsWith('/d/')) configurator(`design="${esc(p.slice(3))}"`);
+    if (p.startsWith('/b/')) configurator({ base: decodeURIComponent(p.slice(3)) });
+    else if (p.startsWith('/d/')) configurator({ design: p.slice(3) });
     else if (p.startsWith('/p/')) { await session(); await piecePage(api, decodeURIComponent(p.slice(3)), shell, () => void route()); }
     else if (p === '/account') await account();
     else if (p === '/admin') await admin();
     else await storefront();
   } catch (e) {
-    shell(`<p role="alert">${esc((e as Error).message)}</p>`, 'Orfèvre');
+    shell(html`<p role="alert">${(e as Error).message}</p>`, 'Orfèvre');
   }
 }
 

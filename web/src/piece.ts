@@ -1,6 +1,7 @@
 // A piece's page (/p/{serial}): its certificate and story for anyone; its memory vault for its
 // owner (upload a photo, a video, a voice message recorded here; share with a tap and a PIN; give
 // it away; export) and, if the owner allows it, for whoever taps the genuine tag.
+import { html, nothing, render, type TemplateResult } from 'lit';
 import { Api, ApiError, CatalogInfo, ChoiceReport, ComponentView, Design } from './api';
 import { t, tp } from './i18n';
 
@@ -14,17 +15,16 @@ export interface PieceView {
   vault?: Item[]; sharing?: { tap_access: boolean; pin: boolean }; tags?: { uid: string; counter: number; revoked: boolean }[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const day = (iso: string) => new Date(iso).toLocaleDateString();
 
-function item(i: Item, owner: boolean): string {
+function item(i: Item, owner: boolean): TemplateResult {
   const media = i.kind === 'photo'
-    ? `<a href="${i.url}"><img src="${i.thumb ?? i.url}" alt="${esc(i.name)}" loading="lazy"></a>`
+    ? html`<a href=${i.url}><img src=${i.thumb ?? i.url} alt=${i.name} loading="lazy"></a>`
     : i.kind === 'video'
-      ? `<video controls preload="metadata" playsinline src="${i.url}" aria-label="${esc(i.name)}"></video>`
-      : `<audio controls preload="metadata" src="${i.url}" aria-label="${esc(i.name)}"></audio>`;
-  return `<li data-item="${i.id}" data-kind="${i.kind}">${media}<span>${esc(i.name)}</span>
-    ${owner ? `<button data-delete="${i.id}" aria-label="${t('remove')} ${esc(i.name)}">${t('remove')}</button>` : ''}</li>`;
+      ? html`<video controls preload="metadata" playsinline src=${i.url} aria-label=${i.name}></video>`
+      : html`<audio controls preload="metadata" src=${i.url} aria-label=${i.name}></audio>`;
+  return html`<li data-item=${i.id} data-kind=${i.kind}>${media}<span>${i.name}</span>
+    ${owner ? html`<button data-delete=${i.id} aria-label="${t('remove')} ${i.name}">${t('remove')}</button>` : nothing}</li>`;
 }
 
 const MODULE_KINDS = ['insert', 'station', 'slot', 'socket'];
@@ -32,7 +32,7 @@ const MODULE_KINDS = ['insert', 'station', 'slot', 'socket'];
 /** The workshop's part of a piece's page: the modules on it, each to take off, and a module to
  * add or swap in, from the candidates the engine calls feasible under the catalog on sale now (the
  * server checks the alteration again on the piece as it is when it arrives). */
-async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Promise<{ html: string; wire: () => void }> {
+async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Promise<{ html: TemplateResult; wire: () => void }> {
   const [saved, info, comps] = await Promise.all([
     api.get<{ design: Design }>(`/api/v1/designs/${p.design}`),
     api.get<CatalogInfo>('/api/v1/catalog'),
@@ -43,17 +43,17 @@ async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Prom
   const names = new Map(comps.items.map((c) => [c.sku, c.name]));
   const name = (sku: string) => names.get(sku) ?? sku;
   const places = choices.filter((c) => MODULE_KINDS.includes(c.choice.kind) && c.candidates.some((x) => x.feasible));
-  const on: string[] = [];
+  const on: TemplateResult[] = [];
   for (const [mount, m] of Object.entries(d.mounts ?? {})) {
     const lists = m.sections ?? (m.items ? [m.items] : []);
-    lists.forEach((list, section) => list.forEach((sku, index) => on.push(`<li>${esc(name(sku))}
-      <button type="button" data-off="${esc(JSON.stringify({ mount, section, index }))}" aria-label="${tp('takeOff')} ${esc(name(sku))}">${tp('takeOff')}</button></li>`)));
+    lists.forEach((list, section) => list.forEach((sku, index) => on.push(html`<li>${name(sku)}
+      <button type="button" data-off=${JSON.stringify({ mount, section, index })} aria-label="${tp('takeOff')} ${name(sku)}">${tp('takeOff')}</button></li>`)));
   }
-  const html = `<section aria-labelledby="h-workshop"><h2 id="h-workshop">${tp('workshop')}</h2>
-    <ul class="modules">${on.join('')}</ul>
-    ${places.length ? `<form class="alter"><label>${tp('place')} <select name="place">${places.map((c, i) => `<option value="${i}">${esc(c.label)}</option>`).join('')}</select></label>
+  const panel = html`<section aria-labelledby="h-workshop"><h2 id="h-workshop">${tp('workshop')}</h2>
+    <ul class="modules">${on}</ul>
+    ${places.length ? html`<form class="alter"><label>${tp('place')} <select name="place">${places.map((c, i) => html`<option value=${i}>${c.label}</option>`)}</select></label>
       <label>${tp('module')} <select name="sku"></select></label>
-      <label>${tp('note')} <input name="note" maxlength="500"></label><button>${tp('addModule')}</button></form>` : ''}
+      <label>${tp('note')} <input name="note" maxlength="500"></label><button>${tp('addModule')}</button></form>` : nothing}
     <p class="err" role="alert" id="alter-err"></p></section>`;
   const wire = () => {
     const err = document.getElementById('alter-err')!;
@@ -69,8 +69,8 @@ async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Prom
     const place = f.elements.namedItem('place') as HTMLSelectElement;
     const sku = f.elements.namedItem('sku') as HTMLSelectElement;
     const fill = () => {
-      sku.innerHTML = places[Number(place.value)].candidates.filter((c) => c.feasible)
-        .map((c) => `<option value="${esc(c.option)}">${esc(name(c.option))}</option>`).join('');
+      render(places[Number(place.value)].candidates.filter((c) => c.feasible)
+        .map((c) => html`<option value=${c.option}>${name(c.option)}</option>`), sku);
     };
     place.onchange = fill;
     fill();
@@ -79,44 +79,44 @@ async function workshopPanel(api: Api, p: PieceView, rerender: () => void): Prom
       void send({ op: 'add', choice: places[Number(place.value)].choice, sku: sku.value }, (f.elements.namedItem('note') as HTMLInputElement).value);
     };
   };
-  return { html, wire };
+  return { html: panel, wire };
 }
 
-export async function piecePage(api: Api, serial: string, shell: (body: string, title: string) => void, rerender: () => void) {
+export async function piecePage(api: Api, serial: string, shell: (body: TemplateResult, title: string) => void, rerender: () => void) {
   const p = await api.get<PieceView>(`/api/v1/pieces/${encodeURIComponent(serial)}`);
   const owner = p.access === 'owner';
   const workshop = p.access === 'staff' && !p.revoked ? await workshopPanel(api, p, rerender) : null;
   const notice = location.hash === '#tap-replayed' ? tp('tapReplayed') : location.hash === '#tap-revoked' ? tp('tapRevoked') : '';
-  const vault = p.vault === undefined ? '' : `<section aria-labelledby="h-vault"><h2 id="h-vault">${tp('vault')}</h2>
-    ${p.vault.length ? `<ul class="vault">${p.vault.map((i) => item(i, owner)).join('')}</ul>` : `<p>${tp('vaultEmpty')}</p>`}
-    ${owner ? `<form class="add-memory"><label>${tp('addMemory')} <input name="file" type="file" accept="image/jpeg,image/png,video/mp4,video/quicktime,video/webm,audio/*"></label>
+  const vault = p.vault === undefined ? nothing : html`<section aria-labelledby="h-vault"><h2 id="h-vault">${tp('vault')}</h2>
+    ${p.vault.length ? html`<ul class="vault">${p.vault.map((i) => item(i, owner))}</ul>` : html`<p>${tp('vaultEmpty')}</p>`}
+    ${owner ? html`<form class="add-memory"><label>${tp('addMemory')} <input name="file" type="file" accept="image/jpeg,image/png,video/mp4,video/quicktime,video/webm,audio/*"></label>
       <label>${tp('memoryName')} <input name="name" maxlength="120"></label><button>${t('upload')}</button></form>
       <p><button id="record" aria-pressed="false">${tp('recordVoice')}</button></p>
-      <p class="err" role="alert" id="vault-err"></p>` : ''}</section>`;
-  const pin = p.pin_required ? `<form class="pin"><label>${tp('pin')} <input name="pin" inputmode="numeric" pattern="[0-9]{4,8}" required autocomplete="off"></label>
-    <button>${tp('unlock')}</button><p class="err" role="alert"></p></form>` : '';
-  const manage = owner ? `<section aria-labelledby="h-share"><h2 id="h-share">${tp('sharing')}</h2>
-    <form class="sharing"><label><input type="checkbox" name="tap" ${p.sharing?.tap_access ? 'checked' : ''}> ${tp('tapAccess')}</label>
+      <p class="err" role="alert" id="vault-err"></p>` : nothing}</section>`;
+  const pin = p.pin_required ? html`<form class="pin"><label>${tp('pin')} <input name="pin" inputmode="numeric" pattern="[0-9]{4,8}" required autocomplete="off"></label>
+    <button>${tp('unlock')}</button><p class="err" role="alert"></p></form>` : nothing;
+  const manage = owner ? html`<section aria-labelledby="h-share"><h2 id="h-share">${tp('sharing')}</h2>
+    <form class="sharing"><label><input type="checkbox" name="tap" ?checked=${p.sharing?.tap_access}> ${tp('tapAccess')}</label>
       <label>${tp('newPin')} <input name="pin" inputmode="numeric" pattern="[0-9]{4,8}" autocomplete="off" placeholder="${p.sharing?.pin ? '••••' : ''}"></label>
       <button>${tp('saveSharing')}</button><span role="status" id="share-ok"></span></form>
     <h2>${tp('gift')}</h2><form class="gift"><label><input type="radio" name="vault" value="hand_over" checked> ${tp('handOver')}</label>
       <label><input type="radio" name="vault" value="wipe"> ${tp('wipe')}</label><button>${tp('makeCode')}</button></form>
     <p id="gift-code" role="status"></p>
     <p><a href="/api/v1/pieces/${p.serial}/vault.zip" download>${tp('export')}</a></p>
-    ${(p.tags ?? []).filter((g) => !g.revoked).map((g) => `<p>${tp('tag')} ${g.uid} <button data-lost="${g.uid}">${tp('lost')}</button></p>`).join('')}
-  </section>` : '';
-  shell(`${notice ? `<p role="status" class="notice">${notice}</p>` : ''}
-    ${p.revoked ? `<p role="alert" class="revoked">${tp('revoked')}</p>` : ''}
-    <article class="certificate"><h1>${esc(p.record.name)}</h1>
-      <p>${esc(p.record.brand)} · ${tp('serial')} <strong data-serial>${p.serial}</strong> · ${tp('made')} ${day(p.made_at)}</p>
+    ${(p.tags ?? []).filter((g) => !g.revoked).map((g) => html`<p>${tp('tag')} ${g.uid} <button data-lost=${g.uid}>${tp('lost')}</button></p>`)}
+  </section>` : nothing;
+  shell(html`${notice ? html`<p role="status" class="notice">${notice}</p>` : nothing}
+    ${p.revoked ? html`<p role="alert" class="revoked">${tp('revoked')}</p>` : nothing}
+    <article class="certificate"><h1>${p.record.name}</h1>
+      <p>${p.record.brand} · ${tp('serial')} <strong data-serial>${p.serial}</strong> · ${tp('made')} ${day(p.made_at)}</p>
       <img class="qr" src="/api/v1/pieces/${p.serial}/qr.svg" alt="${tp('qrAlt')}" width="120" height="120">
-      <h2>${tp('materials')}</h2><ul>${p.record.materials.map((m) => `<li>${m.qty} × ${esc(m.name)}</li>`).join('')}</ul>
-      <p>${t('weight')}: ${esc(p.record.weight_g)} g</p>
-      <h2>${tp('story')}</h2><ol class="story">${p.history.map((h) => `<li data-kind="${h.kind}">${day(h.at)} — ${esc(tp(('ev_' + h.kind) as never) || h.kind)}${h.module ? `: ${esc(h.module)}` : ''}${h.note ? ` (${esc(h.note)})` : ''}</li>`).join('')}</ol>
-      <p class="issuer">${tp('signedBy')} ${esc(p.certificate.issuer.name)} — <code>${esc(p.certificate.issuer.id.slice(0, 32))}…</code>
+      <h2>${tp('materials')}</h2><ul>${p.record.materials.map((m) => html`<li>${m.qty} × ${m.name}</li>`)}</ul>
+      <p>${t('weight')}: ${p.record.weight_g} g</p>
+      <h2>${tp('story')}</h2><ol class="story">${p.history.map((h) => html`<li data-kind=${h.kind}>${day(h.at)} — ${tp(('ev_' + h.kind) as never) || h.kind}${h.module ? `: ${h.module}` : ''}${h.note ? ` (${h.note})` : ''}</li>`)}</ol>
+      <p class="issuer">${tp('signedBy')} ${p.certificate.issuer.name} — <code>${p.certificate.issuer.id.slice(0, 32)}…</code>
         <a href="/api/v1/pieces/${p.serial}/certificate.json" download="certificate-${p.serial}.json">${tp('certificate')}</a>
         <button id="print">${tp('print')}</button></p>
-    </article>${pin}${vault}${manage}${workshop?.html ?? ''}`, p.record.name);
+    </article>${pin}${vault}${manage}${workshop?.html ?? nothing}`, p.record.name);
   document.getElementById('print')!.onclick = () => window.print();
   workshop?.wire();
   const fail = (el: Element | null, e: unknown) => { if (el) el.textContent = e instanceof ApiError ? e.message : String(e); };
@@ -186,28 +186,24 @@ export async function piecePage(api: Api, serial: string, shell: (body: string, 
     const mode = (gift.querySelector('input[name=vault]:checked') as HTMLInputElement).value;
     try {
       const g = await api.post<{ code: string; expires_at: string }>(`/api/v1/pieces/${p.serial}/gift`, { vault: mode });
-      document.getElementById('gift-code')!.innerHTML = `${tp('giftCode')} <strong data-code>${g.code}</strong> (${tp('until')} ${day(g.expires_at)})`;
+      render(html`${tp('giftCode')} <strong data-code>${g.code}</strong> (${tp('until')} ${day(g.expires_at)})`, document.getElementById('gift-code')!);
     } catch (err2) { fail(document.getElementById('gift-code'), err2); }
   };
 }
 
 /** The account page's part: my pieces and a form to claim a gift. */
-export async function myPieces(api: Api, after: () => void): Promise<{ html: string; wire: () => void }> {
+export async function myPieces(api: Api, after: () => void): Promise<TemplateResult> {
   const pieces = await api.get<PieceView[]>('/api/v1/me/pieces').catch(() => []);
-  const html = `<h2>${tp('myPieces')}</h2><ul>${pieces.map((p) => `<li><a href="/p/${p.serial}">${esc(p.record.name)} · ${p.serial}</a></li>`).join('')}</ul>
-    <form class="claim"><label>${tp('claimCode')} <input name="code" autocomplete="off" required maxlength="20"></label><button>${tp('claim')}</button>
-    <p class="err" role="alert"></p></form>`;
-  const wire = () => {
-    const f = document.querySelector<HTMLFormElement>('form.claim');
-    if (!f) return;
-    f.onsubmit = async (e) => {
-      e.preventDefault();
-      try {
-        const p = await api.post<PieceView>('/api/v1/claims', { code: (f.elements.namedItem('code') as HTMLInputElement).value });
-        history.pushState(null, '', `/p/${p.serial}`);
-        after();
-      } catch (err) { f.querySelector('.err')!.textContent = err instanceof ApiError ? err.message : String(err); }
-    };
+  const claim = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const f = e.target as HTMLFormElement;
+    try {
+      const p = await api.post<PieceView>('/api/v1/claims', { code: (f.elements.namedItem('code') as HTMLInputElement).value });
+      history.pushState(null, '', `/p/${p.serial}`);
+      after();
+    } catch (err) { f.querySelector('.err')!.textContent = err instanceof ApiError ? err.message : String(err); }
   };
-  return { html, wire };
+  return html`<h2>${tp('myPieces')}</h2><ul>${pieces.map((p) => html`<li><a href="/p/${p.serial}">${p.record.name} · ${p.serial}</a></li>`)}</ul>
+    <form class="claim" @submit=${claim}><label>${tp('claimCode')} <input name="code" autocomplete="off" required maxlength="20"></label><button>${tp('claim')}</button>
+    <p class="err" role="alert"></p></form>`;
 }

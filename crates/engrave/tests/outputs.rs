@@ -12,16 +12,8 @@ use orfevre_engrave::toolpath::{self, Hatch, Toolpath};
 use orfevre_engrave::{output, text, EngraveError, Font, Layer, Mode, Shape, TextSpec, Zone};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-fn strict() -> bool {
-    std::env::var("ORFEVRE_TEST_STRICT").is_ok_and(|v| v == "1")
-}
-
-fn skip(what: &str) {
-    assert!(!strict(), "ORFEVRE_TEST_STRICT=1 and {what}");
-    eprintln!("\n*** SKIPPED: {what}. Set ORFEVRE_TEST_STRICT=1 to make this a failure. ***\n");
-}
+use orfevre_testkit::skip;
 
 /// The fonts of the corpus: (name, file, Debian package).
 const FONTS: &[(&str, &str, &str)] = &[
@@ -66,7 +58,7 @@ fn engrave(font: &Font, text: &str, zone: Zone, layer: Layer) -> (Vec<Shape>, To
 /// Runs a checker script; None (after a loud skip) when Python or its module is missing.
 fn python(script: &str, args: &[String]) -> Option<Value> {
     let path = format!("{}/tests/check/{script}", env!("CARGO_MANIFEST_DIR"));
-    let out = match Command::new("python3").arg(&path).args(args).output() {
+    let out = match orfevre_testkit::python().arg(&path).args(args).output() {
         Ok(o) => o,
         Err(_) => {
             skip("python3 is missing");

@@ -12,14 +12,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn strict() -> bool {
-    std::env::var("ORFEVRE_TEST_STRICT").is_ok_and(|v| v == "1")
-}
-
-fn skip(what: &str) {
-    assert!(!strict(), "ORFEVRE_TEST_STRICT=1 and {what}");
-    eprintln!("\n*** SKIPPED: {what}. Set ORFEVRE_TEST_STRICT=1 to make this a failure. ***\n");
-}
+use orfevre_testkit::skip;
 
 const SIZES: [&str; 4] = ["US4.5", "UKN½", "EU62", "JP20"];
 
@@ -147,7 +140,7 @@ fn every_glb_passes_the_khronos_validator() {
 
 #[test]
 fn stl_meshes_are_watertight_and_their_volume_is_ours_by_trimesh() {
-    let ok = Command::new("python3").args(["-c", "import trimesh"]).output().is_ok_and(|o| o.status.success());
+    let ok = orfevre_testkit::python().args(["-c", "import trimesh"]).output().is_ok_and(|o| o.status.success());
     if !ok {
         skip("python3 with trimesh is missing (pip install -r crates/model/tests/check/requirements.txt)");
         return;
@@ -167,7 +160,7 @@ fn stl_meshes_are_watertight_and_their_volume_is_ours_by_trimesh() {
         std::fs::write(&f, export::stl(&p)).unwrap();
         rings.push((f, p));
     }
-    let out = Command::new("python3")
+    let out = orfevre_testkit::python()
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check/mesh_check.py"))
         .args(rings.iter().map(|(f, _)| f))
         .output()

@@ -207,11 +207,14 @@ async fn open_store(db: &DbArgs) -> Result<orfevre_store::Store> {
 
 pub fn user(cmd: UserCmd) -> Result<u8> {
     let UserCmd::Add { db, email, role } = cmd;
-    use orfevre_server::auth;
-    let role = auth::Role::parse(&role)
-        .filter(|r| *r != auth::Role::Integration)
+    use orfevre_commerce::Role;
+    use orfevre_server::services::accounts;
+    let role = role
+        .parse::<Role>()
+        .ok()
+        .filter(|r| *r != Role::Integration)
         .ok_or_else(|| anyhow::anyhow!("--role: one of shopper, admin, merchandiser, workshop, designer"))?;
-    let email = auth::parse_email(&email).map_err(|p| anyhow::anyhow!("--email: {}", p.detail))?;
+    let email = accounts::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: /email: {e}"))?;
     let password = match std::env::var("ORFEVRE_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -220,11 +223,11 @@ pub fn user(cmd: UserCmd) -> Result<u8> {
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     };
-    auth::check_password(&password).map_err(|p| anyhow::anyhow!("password: {}", p.detail))?;
-    let hash = auth::hash_password(&password)?;
+    accounts::check_password(&password).map_err(|e| anyhow::anyhow!("password: /password: {e}"))?;
+    let hash = accounts::hash_password(&password)?;
     let u = runtime()?.block_on(async {
         let store = open_store(&db).await?;
-        let u = store.create_user(&email, &hash, role.as_str()).await?;
+        let u = store.create_user(&email, &hash, role).await?;
         store.close().await;
         anyhow::Ok(u)
     })?;
@@ -236,7 +239,7 @@ pub fn token(cmd: TokenCmd) -> Result<u8> {
     let TokenCmd::Create { db, name } = cmd;
     let (t, secret) = runtime()?.block_on(async {
         let store = open_store(&db).await?;
-        let r = store.create_token(&name, "integration").await?;
+        let r = store.create_token(&name, orfevre_commerce::Role::Integration).await?;
         store.close().await;
         anyhow::Ok(r)
     })?;

@@ -12,10 +12,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn skip(what: &str) {
-    assert!(!strict(), "ORFEVRE_TEST_STRICT=1 and {what}");
-    eprintln!("\n*** SKIPPED: {what}. Set ORFEVRE_TEST_STRICT=1 to make this a failure. ***\n");
-}
+use orfevre_testkit::skip;
 
 fn tmp(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("twin-{name}-{}", std::process::id()));
@@ -221,11 +218,11 @@ fn piece_lifecycle(db: &Db) {
     assert!(!revoked);
     std::fs::write(dir.join("list.json"), list.to_string()).unwrap();
     let python = ["cryptography", "rfc8785"].iter().all(|m| {
-        Command::new("python3").args(["-c", &format!("import {m}")]).output().is_ok_and(|o| o.status.success())
+        orfevre_testkit::python().args(["-c", &format!("import {m}")]).output().is_ok_and(|o| o.status.success())
     });
     if python {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../twin/tests/check/vc_verify.py");
-        let out = Command::new("python3").arg(script).arg(&cert_path).arg(dir.join("list.json")).output().unwrap();
+        let out = orfevre_testkit::python().arg(script).arg(&cert_path).arg(dir.join("list.json")).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(text.matches("\"valid\": true").count(), 2, "independent verifier: {text}");
     } else {
@@ -406,7 +403,7 @@ fn piece_lifecycle(db: &Db) {
     let zip = buyer.client.get(format!("{}/api/v1/pieces/{serial}/vault.zip", s.url)).send().unwrap();
     assert_eq!(zip.status(), 200);
     std::fs::write(dir.join("vault.zip"), zip.bytes().unwrap()).unwrap();
-    let out = Command::new("python3")
+    let out = orfevre_testkit::python()
         .args(["-c", "import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps({n: z.getinfo(n).file_size for n in z.namelist()}))"])
         .arg(dir.join("vault.zip"))
         .output()

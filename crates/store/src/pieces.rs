@@ -1,15 +1,11 @@
-//! Pieces (the produced items), their history, NFC tags with the last tap counter, the memory
-//! vault's items, gift claims and the viewer capabilities a genuine tap gives.
-//!
-//! The tap counter only goes up: `advance_tag` is one conditional `UPDATE … WHERE counter < $n`,
-//! which both databases apply atomically per row, so two servers racing on one tag accept a
-//! counter once and never move it back.
+//! Pieces (the produced items) and their history: made once per serial, altered by
+//! compare-and-set on the design they were checked against, revoked once.
 
-use crate::{is_unique_violation, new_id, new_secret, now_ms, secret_hash, Result, Store, StoreError};
+use crate::webhooks::enqueue;
+use crate::{is_unique_violation, json_column, new_id, now_ms, Result, Store, StoreError, Tx, Word};
+use orfevre_commerce::PieceEventKind;
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::time::Duration;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Piece {
@@ -38,6 +34,52 @@ pub struct Piece {
     pub made_at: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct PieceRow {
+    serial: String,
+    order_id: String,
+    design_hash: String,
+    catalog_version: String,
+    base_id: String,
+    gtin: Option<String>,
+    record: String,
+    certificate: String,
+    status_list: i64,
+    status_index: i64,
+    owner_id: Option<String>,
+    tap_access: i64,
+    pin_hash: Option<String>,
+    revoked_at: Option<i64>,
+    made_at: i64,
+}
+
+impl TryFrom<PieceRow> for Piece {
+    type Error = StoreError;
+    fn try_from(r: PieceRow) -> Result<Piece> {
+        Ok(Piece {
+            record: json_column("pieces.record", &r.record)?,
+            certificate: json_column("pieces.certificate", &r.certificate)?,
+            tap_access: match r.tap_access {
+                0 => false,
+                1 => true,
+                n => return Err(StoreError::Corrupt(format!("pieces.tap_access is {n}, not 0 or 1"))),
+            },
+            serial: r.serial,
+            order_id: r.order_id,
+            design_hash: r.design_hash,
+            catalog_version: r.catalog_version,
+            base_id: r.base_id,
+            gtin: r.gtin,
+            status_list: r.status_list,
+            status_index: r.status_index,
+            owner_id: r.owner_id,
+            pin_hash: r.pin_hash,
+            revoked_at: r.revoked_at,
+            made_at: r.made_at,
+        })
+    }
+}
+
 /// A piece to record; `serial` and `status_index` are the caller's random picks (a collision
 /// makes `create_piece` answer `None`, and the caller picks again).
 #[derive(Clone, Debug)]
@@ -63,142 +105,67 @@ pub struct PieceState {
     pub record: serde_json::Value,
 }
 
+/// An alteration to record, as checked by the caller against the design `from_design`.
+#[derive(Clone, Debug)]
+pub struct Alteration<'a> {
+    pub serial: &'a str,
+    pub from_design: &'a str,
+    pub to: PieceState,
+    /// module_added, module_swapped or module_removed.
+    pub kind: PieceEventKind,
+    pub detail: serde_json::Value,
+    pub actor: &'a str,
+    /// The `piece.altered` webhook's body.
+    pub event_payload: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PieceEvent {
-    pub kind: String,
+    pub kind: PieceEventKind,
     pub detail: serde_json::Value,
     pub actor: String,
     pub at: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Tag {
-    pub uid: String,
-    pub serial: String,
-    /// The highest tap counter accepted so far (-1 before the first tap).
-    pub counter: i64,
-    pub revoked_at: Option<i64>,
-    pub created_at: i64,
+#[derive(sqlx::FromRow)]
+struct PieceEventRow {
+    #[sqlx(try_from = "Word<PieceEventKind>")]
+    kind: PieceEventKind,
+    detail: String,
+    actor: String,
+    at: i64,
 }
 
-/// What a tap's counter did to its tag.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TapOutcome {
-    /// The counter was above the last one: accepted and stored.
-    Accepted { serial: String },
-    /// The counter was not above the last one: a copied or replayed URL.
-    Replayed { serial: String, last: i64 },
-    /// The tag was declared lost.
-    Revoked { serial: String },
-    /// No tag has this UID.
-    Unknown,
-}
+pub(crate) const PIECE_COLUMNS: &str = "serial, order_id, design_hash, catalog_version, base_id, gtin, record, \
+     certificate, status_list, status_index, owner_id, tap_access, pin_hash, revoked_at, made_at";
 
-#[derive(Clone, Debug, Serialize)]
-pub struct VaultItem {
-    pub id: String,
-    #[serde(skip)]
-    pub serial: String,
-    /// photo, video or voice.
-    pub kind: String,
-    pub mime: String,
-    pub name: String,
-    pub bytes: i64,
-    /// The media store's key of the item and of its thumbnail.
-    #[serde(skip)]
-    pub object: String,
-    #[serde(skip)]
-    pub thumb: Option<String>,
-    pub created_at: i64,
-}
-
-/// A viewer capability as read back.
-#[derive(Clone, Debug)]
-pub struct Viewer {
-    pub serial: String,
-    pub needs_pin: bool,
-    pub attempts: i64,
-}
-
-/// The outcome of redeeming a gift code.
-#[derive(Debug)]
-pub enum Redeemed {
-    /// The piece is the redeemer's now; `wiped` lists the vault items removed (their media must
-    /// be deleted by the caller).
-    Done {
-        serial: String,
-        wiped: Vec<VaultItem>,
-    },
-    Unknown,
-    Used,
-    Expired,
-    /// The redeemer already owns the piece.
-    OwnPiece,
-}
-
-const PIECE_COLUMNS: &str = "serial, order_id, design_hash, catalog_version, base_id, gtin, record, certificate, \
-     status_list, status_index, owner_id, tap_access, pin_hash, revoked_at, made_at";
-const VAULT_COLUMNS: &str = "id, serial, kind, mime, name, bytes, object, thumb, created_at";
-
-fn json_col(r: &AnyRow, col: &str) -> Result<serde_json::Value> {
-    let s: String = r.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| StoreError::Conflict(format!("{col} is not JSON: {e}")))
-}
-
-fn piece_of(r: &AnyRow) -> Result<Piece> {
-    Ok(Piece {
-        serial: r.try_get("serial")?,
-        order_id: r.try_get("order_id")?,
-        design_hash: r.try_get("design_hash")?,
-        catalog_version: r.try_get("catalog_version")?,
-        base_id: r.try_get("base_id")?,
-        gtin: r.try_get("gtin")?,
-        record: json_col(r, "record")?,
-        certificate: json_col(r, "certificate")?,
-        status_list: r.try_get("status_list")?,
-        status_index: r.try_get("status_index")?,
-        owner_id: r.try_get("owner_id")?,
-        tap_access: r.try_get::<i64, _>("tap_access")? != 0,
-        pin_hash: r.try_get("pin_hash")?,
-        revoked_at: r.try_get("revoked_at")?,
-        made_at: r.try_get("made_at")?,
-    })
-}
-
-fn tag_of(r: &AnyRow) -> Result<Tag> {
-    Ok(Tag {
-        uid: r.try_get("uid")?,
-        serial: r.try_get("serial")?,
-        counter: r.try_get("counter")?,
-        revoked_at: r.try_get("revoked_at")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn vault_of(r: &AnyRow) -> Result<VaultItem> {
-    Ok(VaultItem {
-        id: r.try_get("id")?,
-        serial: r.try_get("serial")?,
-        kind: r.try_get("kind")?,
-        mime: r.try_get("mime")?,
-        name: r.try_get("name")?,
-        bytes: r.try_get("bytes")?,
-        object: r.try_get("object")?,
-        thumb: r.try_get("thumb")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-/// A gift code: 12 characters of Crockford base 32 (60 bits) in groups of four, easy to read
-/// aloud or copy from a card.
-pub fn new_claim_code() -> String {
-    let raw = new_id("").to_uppercase();
-    format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12])
-}
-
-/// The canonical form of a typed gift code: upper case, no separators or spaces.
-pub fn normalise_claim_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+/// Adds an event to a piece's history (inside the caller's transaction), at least a
+/// millisecond after its last one, so that the history read back in time order is the order of
+/// the writes.
+pub(crate) async fn add_event(
+    tx: &mut Tx<'_>,
+    serial: &str,
+    kind: PieceEventKind,
+    detail: &serde_json::Value,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let last: Option<i64> = sqlx::query("SELECT MAX(at) AS last FROM piece_events WHERE serial = $1")
+        .bind(serial)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("last")?;
+    let at = last.map_or(at, |l| at.max(l + 1));
+    sqlx::query("INSERT INTO piece_events (id, serial, kind, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id("pev_"))
+        .bind(serial)
+        .bind(kind.as_str())
+        .bind(detail.to_string())
+        .bind(actor)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 impl Store {
@@ -229,55 +196,37 @@ impl Store {
             Err(e) => return Err(e.into()),
             Ok(_) => {}
         }
-        Self::piece_event_tx(&mut tx, &p.serial, "made", &serde_json::json!({"order": p.order_id}), actor, now).await?;
-        Self::enqueue(&mut tx, "piece.made", event_payload, now).await?;
+        add_event(&mut tx, &p.serial, PieceEventKind::Made, &serde_json::json!({"order": p.order_id}), actor, now)
+            .await?;
+        enqueue(&mut tx, "piece.made", event_payload, now).await?;
         tx.commit().await?;
         self.piece(&p.serial).await
     }
 
-    async fn piece_event_tx(
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        serial: &str,
-        kind: &str,
-        detail: &serde_json::Value,
-        actor: &str,
-        at: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO piece_events (id, serial, kind, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(new_id("pev_"))
-            .bind(serial)
-            .bind(kind)
-            .bind(detail.to_string())
-            .bind(actor)
-            .bind(at)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
     pub async fn piece(&self, serial: &str) -> Result<Option<Piece>> {
-        let row = sqlx::query(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE serial = $1"))
+        let row: Option<PieceRow> = sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE serial = $1"))
             .bind(serial)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(piece_of).transpose()
+        row.map(Piece::try_from).transpose()
     }
 
     pub async fn pieces_of_owner(&self, user_id: &str) -> Result<Vec<Piece>> {
-        let rows =
-            sqlx::query(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE owner_id = $1 ORDER BY made_at DESC"))
+        let rows: Vec<PieceRow> =
+            sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE owner_id = $1 ORDER BY made_at DESC"))
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter().map(piece_of).collect()
+        rows.into_iter().map(Piece::try_from).collect()
     }
 
     pub async fn pieces_of_order(&self, order_id: &str) -> Result<Vec<Piece>> {
-        let rows = sqlx::query(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE order_id = $1 ORDER BY made_at"))
-            .bind(order_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(piece_of).collect()
+        let rows: Vec<PieceRow> =
+            sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE order_id = $1 ORDER BY made_at"))
+                .bind(order_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(Piece::try_from).collect()
     }
 
     pub async fn piece_count(&self) -> Result<i64> {
@@ -286,17 +235,18 @@ impl Store {
 
     /// The piece's history, oldest first.
     pub async fn piece_events(&self, serial: &str) -> Result<Vec<PieceEvent>> {
-        let rows = sqlx::query("SELECT kind, detail, actor, at FROM piece_events WHERE serial = $1 ORDER BY at, id")
-            .bind(serial)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
+        let rows: Vec<PieceEventRow> =
+            sqlx::query_as("SELECT kind, detail, actor, at FROM piece_events WHERE serial = $1 ORDER BY at, id")
+                .bind(serial)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
             .map(|r| {
                 Ok(PieceEvent {
-                    kind: r.try_get("kind")?,
-                    detail: json_col(r, "detail")?,
-                    actor: r.try_get("actor")?,
-                    at: r.try_get("at")?,
+                    kind: r.kind,
+                    detail: json_column("piece_events.detail", &r.detail)?,
+                    actor: r.actor,
+                    at: r.at,
                 })
             })
             .collect()
@@ -305,12 +255,12 @@ impl Store {
     pub async fn add_piece_event(
         &self,
         serial: &str,
-        kind: &str,
+        kind: PieceEventKind,
         detail: &serde_json::Value,
         actor: &str,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        Self::piece_event_tx(&mut tx, serial, kind, detail, actor, now_ms()).await?;
+        add_event(&mut tx, serial, kind, detail, actor, now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -318,39 +268,30 @@ impl Store {
     /// Moves a piece to the state an alteration gives it — its design, the catalog version that
     /// design is checked against, its record — with the history event and the `piece.altered`
     /// webhook deliveries, in one transaction. A compare-and-set on the design the alteration was
-    /// checked against: false when another alteration came first (the caller checks again on the
-    /// new state), so no alteration is lost or made on a state it was not checked against.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn alter_piece(
-        &self,
-        serial: &str,
-        from_design: &str,
-        to: &PieceState,
-        kind: &str,
-        detail: &serde_json::Value,
-        actor: &str,
-        event_payload: &str,
-    ) -> Result<bool> {
+    /// checked against: `Stale` when another alteration (or a revocation) came first — the caller
+    /// checks again on the new state, so no alteration is lost or made on a state it was not
+    /// checked against.
+    pub async fn alter_piece(&self, a: Alteration<'_>) -> Result<()> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let r = sqlx::query(
             "UPDATE pieces SET design_hash = $1, catalog_version = $2, record = $3 \
              WHERE serial = $4 AND design_hash = $5 AND revoked_at IS NULL",
         )
-        .bind(&to.design_hash)
-        .bind(&to.catalog_version)
-        .bind(to.record.to_string())
-        .bind(serial)
-        .bind(from_design)
+        .bind(&a.to.design_hash)
+        .bind(&a.to.catalog_version)
+        .bind(a.to.record.to_string())
+        .bind(a.serial)
+        .bind(a.from_design)
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() != 1 {
-            return Ok(false);
+            return Err(StoreError::Stale(format!("piece {} changed meanwhile", a.serial)));
         }
-        Self::piece_event_tx(&mut tx, serial, kind, detail, actor, now).await?;
-        Self::enqueue(&mut tx, "piece.altered", event_payload, now).await?;
+        add_event(&mut tx, a.serial, a.kind, &a.detail, a.actor, now).await?;
+        enqueue(&mut tx, "piece.altered", &a.event_payload, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(())
     }
 
     /// Revokes a piece's certificate (its bit in the status list goes to 1). False when it was
@@ -364,15 +305,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 1 {
-            Self::piece_event_tx(
-                &mut tx,
-                serial,
-                "certificate_revoked",
-                &serde_json::json!({"reason": reason}),
-                actor,
-                now,
-            )
-            .await?;
+            let detail = serde_json::json!({"reason": reason});
+            add_event(&mut tx, serial, PieceEventKind::CertificateRevoked, &detail, actor, now).await?;
         }
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
@@ -403,301 +337,5 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() == 1)
-    }
-
-    // ----- tags -----------------------------------------------------------------------------
-
-    /// Registers a tag on a piece. False when the UID is registered already.
-    pub async fn add_tag(&self, uid: &str, serial: &str, actor: &str) -> Result<bool> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
-            "INSERT INTO tags (uid, serial, counter, revoked_at, created_at) VALUES ($1, $2, -1, NULL, $3) \
-             ON CONFLICT (uid) DO NOTHING",
-        )
-        .bind(uid)
-        .bind(serial)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() == 1 {
-            Self::piece_event_tx(&mut tx, serial, "tag_added", &serde_json::json!({"uid": uid}), actor, now).await?;
-        }
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    pub async fn tag(&self, uid: &str) -> Result<Option<Tag>> {
-        let row = sqlx::query("SELECT uid, serial, counter, revoked_at, created_at FROM tags WHERE uid = $1")
-            .bind(uid)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(tag_of).transpose()
-    }
-
-    pub async fn tags(&self, serial: &str) -> Result<Vec<Tag>> {
-        let rows = sqlx::query(
-            "SELECT uid, serial, counter, revoked_at, created_at FROM tags WHERE serial = $1 ORDER BY created_at",
-        )
-        .bind(serial)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(tag_of).collect()
-    }
-
-    /// Declares a tag lost: its taps open nothing from now on. False when it was not a live tag
-    /// of this piece.
-    pub async fn revoke_tag(&self, serial: &str, uid: &str, actor: &str) -> Result<bool> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("UPDATE tags SET revoked_at = $1 WHERE uid = $2 AND serial = $3 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(uid)
-            .bind(serial)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() == 1 {
-            Self::piece_event_tx(&mut tx, serial, "tag_revoked", &serde_json::json!({"uid": uid}), actor, now).await?;
-        }
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Accepts a verified tap's counter if it is above the last one seen for the tag. One
-    /// statement: concurrent taps on any number of servers accept each counter at most once and
-    /// the stored counter never decreases.
-    pub async fn advance_tag(&self, uid: &str, counter: i64) -> Result<TapOutcome> {
-        let row = sqlx::query(
-            "UPDATE tags SET counter = $1 WHERE uid = $2 AND counter < $1 AND revoked_at IS NULL RETURNING serial",
-        )
-        .bind(counter)
-        .bind(uid)
-        .fetch_optional(&self.pool)
-        .await?;
-        if let Some(r) = row {
-            return Ok(TapOutcome::Accepted { serial: r.try_get("serial")? });
-        }
-        Ok(match self.tag(uid).await? {
-            None => TapOutcome::Unknown,
-            Some(t) if t.revoked_at.is_some() => TapOutcome::Revoked { serial: t.serial },
-            Some(t) => TapOutcome::Replayed { serial: t.serial, last: t.counter },
-        })
-    }
-
-    // ----- viewer capabilities -------------------------------------------------------------
-
-    /// A capability to see one piece's vault for `ttl`, given by a genuine tap. Returns the
-    /// secret for the cookie (only its hash is stored).
-    pub async fn create_viewer(&self, serial: &str, needs_pin: bool, ttl: Duration) -> Result<String> {
-        let secret = new_secret();
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO viewer_caps (token_hash, serial, needs_pin, attempts, created_at, expires_at) \
-             VALUES ($1, $2, $3, 0, $4, $5)",
-        )
-        .bind(secret_hash(&secret))
-        .bind(serial)
-        .bind(needs_pin as i64)
-        .bind(now)
-        .bind(now + ttl.as_millis() as i64)
-        .execute(&self.pool)
-        .await?;
-        // Expired capabilities are of no use: every 32nd new one (on average) sweeps them away, so
-        // that a tap costs two writes, not three, and the table stays at about 15 minutes of taps.
-        if rand::random::<u8>() < 8 {
-            sqlx::query("DELETE FROM viewer_caps WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
-        }
-        Ok(secret)
-    }
-
-    /// The live capability with this secret, if any.
-    pub async fn viewer(&self, secret: &str) -> Result<Option<Viewer>> {
-        let row = sqlx::query(
-            "SELECT serial, needs_pin, attempts FROM viewer_caps WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(secret_hash(secret))
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(Viewer {
-                serial: r.try_get("serial")?,
-                needs_pin: r.try_get::<i64, _>("needs_pin")? != 0,
-                attempts: r.try_get("attempts")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Records a PIN attempt on a capability: a right PIN unlocks it, a wrong one counts (the
-    /// caller burns the capability after too many).
-    pub async fn viewer_pin(&self, secret: &str, right: bool) -> Result<()> {
-        let sql = if right {
-            "UPDATE viewer_caps SET needs_pin = 0 WHERE token_hash = $1"
-        } else {
-            "UPDATE viewer_caps SET attempts = attempts + 1 WHERE token_hash = $1"
-        };
-        sqlx::query(sql).bind(secret_hash(secret)).execute(&self.pool).await?;
-        Ok(())
-    }
-
-    pub async fn drop_viewer(&self, secret: &str) -> Result<()> {
-        sqlx::query("DELETE FROM viewer_caps WHERE token_hash = $1")
-            .bind(secret_hash(secret))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    // ----- vault ----------------------------------------------------------------------------
-
-    /// Adds an item unless the piece holds `max_of_kind` items of its kind already (false then).
-    pub async fn add_vault_item(&self, item: &VaultItem, max_of_kind: i64) -> Result<bool> {
-        let r = sqlx::query(&format!(
-            "INSERT INTO vault_items ({VAULT_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-             WHERE (SELECT COUNT(*) FROM vault_items WHERE serial = $2 AND kind = $3) < $10"
-        ))
-        .bind(&item.id)
-        .bind(&item.serial)
-        .bind(&item.kind)
-        .bind(&item.mime)
-        .bind(&item.name)
-        .bind(item.bytes)
-        .bind(&item.object)
-        .bind(&item.thumb)
-        .bind(item.created_at)
-        .bind(max_of_kind)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    pub async fn vault_items(&self, serial: &str) -> Result<Vec<VaultItem>> {
-        let rows =
-            sqlx::query(&format!("SELECT {VAULT_COLUMNS} FROM vault_items WHERE serial = $1 ORDER BY created_at, id"))
-                .bind(serial)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(vault_of).collect()
-    }
-
-    pub async fn vault_item(&self, serial: &str, id: &str) -> Result<Option<VaultItem>> {
-        let row = sqlx::query(&format!("SELECT {VAULT_COLUMNS} FROM vault_items WHERE serial = $1 AND id = $2"))
-            .bind(serial)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(vault_of).transpose()
-    }
-
-    /// Removes an item; returns it so that the caller deletes its media.
-    pub async fn delete_vault_item(&self, serial: &str, id: &str) -> Result<Option<VaultItem>> {
-        let row =
-            sqlx::query(&format!("DELETE FROM vault_items WHERE serial = $1 AND id = $2 RETURNING {VAULT_COLUMNS}"))
-                .bind(serial)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(vault_of).transpose()
-    }
-
-    // ----- gifts ----------------------------------------------------------------------------
-
-    /// A one-time gift code for a piece, replacing any open one. `vault_mode` is `hand_over` or
-    /// `wipe`. `from` is None for a piece whose order had no account (the code then goes in the box).
-    pub async fn create_claim(
-        &self,
-        serial: &str,
-        from: Option<&str>,
-        vault_mode: &str,
-        ttl: Duration,
-    ) -> Result<String> {
-        let code = new_claim_code();
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM claims WHERE serial = $1 AND used_at IS NULL").bind(serial).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO claims (code_hash, serial, from_user, vault_mode, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(secret_hash(&normalise_claim_code(&code)))
-        .bind(serial)
-        .bind(from)
-        .bind(vault_mode)
-        .bind(now)
-        .bind(now + ttl.as_millis() as i64)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(code)
-    }
-
-    /// Redeems a gift code for `user`: in one transaction the code is spent (at most once, on any
-    /// server), the piece changes hands, the vault is kept or wiped as the giver chose, viewer
-    /// capabilities and sharing settings are reset, the transfer is recorded and its
-    /// `piece.transferred` webhook deliveries queued (`event_payload(serial, vault_mode)`).
-    pub async fn redeem_claim(
-        &self,
-        code: &str,
-        user: &str,
-        actor: &str,
-        event_payload: impl Fn(&str, &str) -> String,
-    ) -> Result<Redeemed> {
-        let hash = secret_hash(&normalise_claim_code(code));
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE claims SET used_at = $1, used_by = $2 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
-             RETURNING serial, from_user, vault_mode",
-        )
-        .bind(now)
-        .bind(user)
-        .bind(&hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            drop(tx);
-            let r = sqlx::query("SELECT used_at FROM claims WHERE code_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-            return Ok(match r {
-                None => Redeemed::Unknown,
-                Some(r) if r.try_get::<Option<i64>, _>("used_at")?.is_some() => Redeemed::Used,
-                Some(_) => Redeemed::Expired,
-            });
-        };
-        let serial: String = row.try_get("serial")?;
-        let from: Option<String> = row.try_get("from_user")?;
-        let mode: String = row.try_get("vault_mode")?;
-        let owner: Option<String> = sqlx::query("SELECT owner_id FROM pieces WHERE serial = $1")
-            .bind(&serial)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("owner_id")?;
-        if owner.as_deref() == Some(user) {
-            drop(tx); // rolls back: the code stays usable for someone else
-            return Ok(Redeemed::OwnPiece);
-        }
-        sqlx::query("UPDATE pieces SET owner_id = $1, tap_access = 0, pin_hash = NULL WHERE serial = $2")
-            .bind(user)
-            .bind(&serial)
-            .execute(&mut *tx)
-            .await?;
-        let wiped = if mode == "wipe" {
-            let rows = sqlx::query(&format!("DELETE FROM vault_items WHERE serial = $1 RETURNING {VAULT_COLUMNS}"))
-                .bind(&serial)
-                .fetch_all(&mut *tx)
-                .await?;
-            rows.iter().map(vault_of).collect::<Result<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
-        sqlx::query("DELETE FROM viewer_caps WHERE serial = $1").bind(&serial).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM claims WHERE serial = $1 AND used_at IS NULL").bind(&serial).execute(&mut *tx).await?;
-        let detail = serde_json::json!({"vault": mode, "from": from.is_some(), "items_wiped": wiped.len()});
-        Self::piece_event_tx(&mut tx, &serial, "transferred", &detail, actor, now).await?;
-        Self::enqueue(&mut tx, "piece.transferred", &event_payload(&serial, &mode), now).await?;
-        tx.commit().await?;
-        Ok(Redeemed::Done { serial, wiped })
     }
 }

@@ -7,14 +7,7 @@ use orfevre_twin::{ndef, qr, sun};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn strict() -> bool {
-    std::env::var("ORFEVRE_TEST_STRICT").is_ok_and(|v| v == "1")
-}
-
-fn skip(what: &str) {
-    assert!(!strict(), "ORFEVRE_TEST_STRICT=1 and {what}");
-    eprintln!("\n*** SKIPPED: {what}. Set ORFEVRE_TEST_STRICT=1 to make this a failure. ***\n");
-}
+use orfevre_testkit::skip;
 
 fn tmp(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -28,7 +21,7 @@ fn check(script: &str) -> PathBuf {
 }
 
 fn python_has(module: &str) -> bool {
-    Command::new("python3").args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success())
+    orfevre_testkit::python_has(module)
 }
 
 #[test]
@@ -84,7 +77,7 @@ fn ndef_records_parse_with_ndeflib() {
             f
         })
         .collect();
-    let out = Command::new("python3").arg(check("ndef_check.py")).args(&files).output().unwrap();
+    let out = orfevre_testkit::python().arg(check("ndef_check.py")).args(&files).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     for (line, url) in String::from_utf8_lossy(&out.stdout).lines().zip(&urls) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -106,7 +99,7 @@ fn taps_made_by_an_independent_implementation_verify() {
         ("04A1B2C3D4E5F6", 1u32, "4C554D2D303030303432000000000000".to_string()),
         ("04010203040506", 70_000, "78".repeat(32)),
     ] {
-        let out = Command::new("python3")
+        let out = orfevre_testkit::python()
             .arg(check("sun_tap.py"))
             .args([meta, file, uid, &counter.to_string(), &data])
             .output()
@@ -154,7 +147,7 @@ fn our_certificates_verify_with_an_independent_verifier() {
     altered["credentialSubject"]["serial"] = serde_json::json!("LUM-000043");
     let bad = dir.join("altered.json");
     std::fs::write(&bad, serde_json::to_vec(&altered).unwrap()).unwrap();
-    let out = Command::new("python3").arg(check("vc_verify.py")).args([&good, &bad]).output().unwrap();
+    let out = orfevre_testkit::python().arg(check("vc_verify.py")).args([&good, &bad]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();

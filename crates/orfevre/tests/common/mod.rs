@@ -13,10 +13,6 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_orfevre");
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const PASSWORD: &str = "correct horse battery";
 
-pub fn strict() -> bool {
-    std::env::var("ORFEVRE_TEST_STRICT").is_ok_and(|v| v == "1")
-}
-
 /// Where a server keeps its data.
 pub enum Db {
     Sqlite(tempfile::TempDir),
@@ -44,10 +40,7 @@ impl Db {
         match made {
             Ok(()) => Some(Db::Postgres { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), name }),
             Err(e) => {
-                if strict() {
-                    panic!("ORFEVRE_TEST_STRICT=1 and PostgreSQL at 127.0.0.1:5432 is not usable: {e}");
-                }
-                eprintln!("\n*** SKIPPED {test} on PostgreSQL: 127.0.0.1:5432 not usable ({e}). ***\n*** Start PostgreSQL or set ORFEVRE_TEST_STRICT=1 to make this a failure. ***\n");
+                orfevre_testkit::skip(&format!("{test} on PostgreSQL: 127.0.0.1:5432 is not usable ({e})"));
                 None
             }
         }

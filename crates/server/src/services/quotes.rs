@@ -9,6 +9,14 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::services::catalogs::CatalogError;
+use crate::services::designs::{currency_of, CurrencyError};
+use crate::services::engraving::{check_design, EngravingError};
+use crate::state::AppState;
+use orfevre_engine::Design;
+use orfevre_store::StoreError;
+use std::sync::Arc;
+
 /// What a quote vouches for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +75,64 @@ pub fn verify(key: &[u8], token: &str, now_ms: i64) -> Result<Claims, QuoteError
         return Err(QuoteError::Expired);
     }
     Ok(claims)
+}
+
+/// Why a saved design cannot be quoted.
+#[derive(Debug, thiserror::Error)]
+pub enum QuotingError {
+    #[error("no saved design {0}")]
+    NoDesign(String),
+    #[error("the design was made on catalog {made_on}; the published catalog is {published}")]
+    StaleCatalog { made_on: String, published: String },
+    #[error(transparent)]
+    Currency(#[from] CurrencyError),
+    #[error("the design cannot be made: {} problem(s)", .0.len())]
+    Invalid(Vec<orfevre_engine::Violation>),
+    #[error(transparent)]
+    Engraving(#[from] EngravingError),
+    #[error("{0}")]
+    Broken(String),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Quotes a saved, valid design at the published catalog's price, in `currency` (default: the
+/// brand's main one), valid until `expires_at` (Unix ms).
+pub async fn quote(
+    s: &Arc<AppState>,
+    design: &str,
+    currency: Option<&str>,
+    expires_at: i64,
+) -> Result<Claims, QuotingError> {
+    let row = s.store.design(design).await?.ok_or_else(|| QuotingError::NoDesign(design.to_string()))?;
+    // The published version is read from the database, not the cache: a quote is never made on a
+    // catalog another server has just replaced.
+    let active = s.store.active_catalog().await?.unwrap_or_default();
+    if row.catalog_version != active {
+        return Err(QuotingError::StaleCatalog { made_on: row.catalog_version, published: active });
+    }
+    let e = s.catalogs.get(&active).await?.ok_or_else(|| QuotingError::Broken("published catalog missing".into()))?;
+    let d = Design::from_json(row.body.as_bytes()).map_err(|e| QuotingError::Broken(e.to_string()))?;
+    let cur = currency_of(&e, currency)?;
+    let ev = e.evaluate_in(&d, cur);
+    if !ev.valid {
+        return Err(QuotingError::Invalid(ev.violations));
+    }
+    let st = s.clone();
+    let (engine, checked) = (e.clone(), d.clone());
+    tokio::task::spawn_blocking(move || check_design(&st.fonts, &engine, &checked))
+        .await
+        .map_err(|e| QuotingError::Broken(e.to_string()))??;
+    Ok(Claims {
+        id: orfevre_store::new_id("quo_"),
+        design: design.to_string(),
+        catalog_version: active,
+        total: ev.price.total.amount_string(),
+        currency: ev.price.total.currency.to_string(),
+        expires_at,
+    })
 }
 
 #[cfg(test)]

@@ -2,17 +2,105 @@
 //! compiled into an [`Engine`] once per version and cached (a version's content never changes),
 //! one of them published as the active catalog.
 
-use crate::problem::{ApiResult, Problem};
-use axum::http::StatusCode;
 use orfevre_catalog::load::{MAX_FILES, MAX_FILE_BYTES, MAX_TOTAL_BYTES};
 use orfevre_catalog::{Diagnostic, Loc, Severity, SourceSet};
 use orfevre_engine::Engine;
 use orfevre_store::Store;
+use orfevre_store::StoreError;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{Arc, RwLock};
 
 /// The demo brand, embedded so that `orfevre serve` works from any directory.
+/// Why a catalog could not be read, stored or found.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A file of the upload is not UTF-8 text.
+    #[error("{0} is not UTF-8 text")]
+    Encoding(String),
+    /// The catalog does not load: every diagnostic, errors and warnings.
+    #[error("the catalog has {errors} error(s); nothing was stored")]
+    Errors { errors: usize, diagnostics: Vec<Diagnostic> },
+    #[error("the archive has more than {MAX_FILES} files")]
+    TooManyFiles,
+    #[error("the catalog exceeds {MAX_TOTAL_BYTES} bytes once unpacked")]
+    TooLarge,
+    #[error("unsafe path {0:?} in the upload")]
+    UnsafePath(String),
+    #[error("the upload holds no .toml file")]
+    Empty,
+    #[error("the archive cannot be read: {0}")]
+    Archive(std::io::Error),
+    #[error("there is no catalog version {0}")]
+    UnknownVersion(String),
+    /// A stored version no longer loads, or its stored files are not the JSON they were.
+    #[error("stored catalog: {0}")]
+    Broken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+// What a catalog is, in a few figures (the published one, or one just published).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CatalogInfo {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub digest: String,
+    /// The main currency, then the others the brand sells in.
+    pub currencies: Vec<String>,
+    pub locales: Vec<String>,
+    pub families: Vec<String>,
+    pub tags: Vec<String>,
+    pub bases: usize,
+    pub components: usize,
+    pub metals: Vec<MetalView>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MetalView {
+    pub id: String,
+    pub name: String,
+    /// Brand currency per gram, a decimal string.
+    #[schema(value_type = String)]
+    pub price_per_gram: rust_decimal::Decimal,
+    /// g/cm³, a decimal string.
+    #[schema(value_type = String)]
+    pub density: rust_decimal::Decimal,
+}
+
+impl CatalogInfo {
+    pub fn of(e: &Engine) -> CatalogInfo {
+        let c = &e.catalog;
+        let mut currencies = vec![c.brand.currency.to_string()];
+        currencies.extend(c.brand.currencies.iter().map(|a| a.code.to_string()));
+        CatalogInfo {
+            id: c.brand.id.clone(),
+            name: c.brand.name.clone(),
+            version: c.brand.version.clone(),
+            digest: c.digest.clone(),
+            currencies,
+            locales: c.brand.locales.clone(),
+            families: c.families.clone(),
+            tags: c.tags.clone(),
+            bases: c.bases.len(),
+            components: c.components.len(),
+            metals: c
+                .metals
+                .iter()
+                .map(|m| MetalView {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    price_per_gram: m.price_per_gram,
+                    density: m.density,
+                })
+                .collect(),
+        }
+    }
+}
+
 static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../catalogs/demo");
 
 /// The embedded demo catalog's files (examples left out, as `SourceSet::from_dir` does).
@@ -40,16 +128,13 @@ pub fn demo_example(name: &str) -> Option<&'static [u8]> {
     DEMO.get_file(format!("examples/{name}")).map(|f| f.contents())
 }
 
-fn to_json(set: &SourceSet) -> ApiResult<String> {
+fn to_json(set: &SourceSet) -> Result<String> {
     let mut files = BTreeMap::new();
     for (p, b) in &set.files {
-        let text = std::str::from_utf8(b).map_err(|_| {
-            Problem::invalid("catalog-encoding", format!("{p} is not UTF-8 text"))
-                .at(format!("/files/{p}"), "not UTF-8")
-        })?;
+        let text = std::str::from_utf8(b).map_err(|_| CatalogError::Encoding(p.clone()))?;
         files.insert(p.clone(), text);
     }
-    serde_json::to_string(&files).map_err(Problem::internal)
+    serde_json::to_string(&files).map_err(|e| CatalogError::Broken(e.to_string()))
 }
 
 fn from_json(s: &str) -> anyhow::Result<SourceSet> {
@@ -94,7 +179,7 @@ pub struct Checked {
 }
 
 /// Loads and checks a catalog; its diagnostics as a 422 problem when it has errors.
-pub fn check(set: &SourceSet) -> ApiResult<Checked> {
+pub fn check(set: &SourceSet) -> Result<Checked> {
     let loaded = orfevre_catalog::load(set);
     match loaded.catalog {
         Some(c) => Ok(Checked {
@@ -107,13 +192,7 @@ pub fn check(set: &SourceSet) -> ApiResult<Checked> {
         }),
         None => {
             let errors = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-            let mut p =
-                Problem::invalid("catalog-errors", format!("the catalog has {errors} error(s); nothing was stored"))
-                    .with("diagnostics", &loaded.diagnostics);
-            for d in loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
-                p = p.at(format!("/files/{}", d.loc.file), format!("{}: error[{}]: {}", d.loc, d.code, d.message));
-            }
-            Err(p)
+            Err(CatalogError::Errors { errors, diagnostics: loaded.diagnostics })
         }
     }
 }
@@ -127,9 +206,16 @@ impl Catalogs {
     pub async fn open(store: Store, initial: SourceSet, explicit: bool) -> anyhow::Result<Catalogs> {
         let active = store.active_catalog().await?;
         if active.is_none() || explicit || initial.digest() != Self::stored_digest(&store, &initial).await? {
-            let c = check(&initial).map_err(|p| {
-                let lines: Vec<String> = p.errors.iter().map(|e| e.detail.clone()).collect();
-                anyhow::anyhow!("the catalog has errors:\n{}", lines.join("\n"))
+            let c = check(&initial).map_err(|e| match e {
+                CatalogError::Errors { diagnostics, .. } => {
+                    let lines: Vec<String> = diagnostics
+                        .iter()
+                        .filter(|d| d.severity == Severity::Error)
+                        .map(|d| format!("{}: error[{}]: {}", d.loc, d.code, d.message))
+                        .collect();
+                    anyhow::anyhow!("the catalog has errors:\n{}", lines.join("\n"))
+                }
+                other => anyhow::anyhow!(other),
             })?;
             let stored = store.catalogs().await?.into_iter().find(|r| r.version == c.version);
             // The version names another brand's catalog: the embedded demo is left aside, a folder
@@ -219,7 +305,7 @@ impl Catalogs {
     }
 
     /// A drawing of a stored version.
-    pub async fn art(&self, version: &str, path: &str) -> ApiResult<Option<Arc<[u8]>>> {
+    pub async fn art(&self, version: &str, path: &str) -> Result<Option<Arc<[u8]>>> {
         if self.get(version).await?.is_none() {
             return Ok(None);
         }
@@ -233,11 +319,13 @@ impl Catalogs {
     }
 
     /// The engine of a stored version.
-    pub async fn get(&self, version: &str) -> ApiResult<Option<Arc<Engine>>> {
+    pub async fn get(&self, version: &str) -> Result<Option<Arc<Engine>>> {
         if let Some(e) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(version) {
             return Ok(Some(e.clone()));
         }
-        let Some((engine, art)) = Self::load(&self.store, version).await.map_err(Problem::internal)? else {
+        let Some((engine, art)) =
+            Self::load(&self.store, version).await.map_err(|e| CatalogError::Broken(format!("{e:#}")))?
+        else {
             return Ok(None);
         };
         let engine = Arc::new(engine);
@@ -247,7 +335,7 @@ impl Catalogs {
     }
 
     /// Follows the database's published version (another server may have published).
-    pub async fn refresh(&self) -> ApiResult<()> {
+    pub async fn refresh(&self) -> Result<()> {
         let Some(version) = self.store.active_catalog().await? else { return Ok(()) };
         if self.active().catalog.brand.version != version {
             if let Some(e) = self.get(&version).await? {
@@ -260,7 +348,7 @@ impl Catalogs {
 
     /// Stores a checked catalog; returns whether it was new. A version already stored keeps its
     /// content (and the cache keeps serving that content, not the one offered again).
-    pub async fn put(&self, c: Checked, by: &str) -> ApiResult<bool> {
+    pub async fn put(&self, c: Checked, by: &str) -> Result<bool> {
         let new = self.store.put_catalog(&c.version, &c.digest, &c.sources, Some(by)).await?;
         if new {
             self.art.write().unwrap_or_else(|e| e.into_inner()).insert(c.version.clone(), Arc::new(c.art));
@@ -269,9 +357,9 @@ impl Catalogs {
         Ok(new)
     }
 
-    pub async fn publish(&self, version: &str) -> ApiResult<Arc<Engine>> {
+    pub async fn publish(&self, version: &str) -> Result<Arc<Engine>> {
         let Some(e) = self.get(version).await? else {
-            return Err(Problem::not_found(format!("there is no catalog version {version}")));
+            return Err(CatalogError::UnknownVersion(version.to_string()));
         };
         self.store.publish_catalog(version).await?;
         *self.active.write().unwrap_or_else(|e| e.into_inner()) = e.clone();
@@ -279,24 +367,22 @@ impl Catalogs {
     }
 }
 
-/// Reads an uploaded catalog: a tar archive (optionally gzip-compressed) or JSON
-/// `{"files": {"path": "text"}}`. Paths are made relative; a single top folder is dropped;
-/// only `.toml` and `.svg` files are kept; the catalog's size limits apply after decompression.
-pub fn read_upload(content_type: &str, body: &[u8]) -> ApiResult<SourceSet> {
+/// An uploaded catalog: a tar archive (gzip-compressed or not), or the files of JSON
+/// `{"files": {"path": "text"}}` (parsed by the caller, who names the field at fault).
+pub enum Upload<'a> {
+    Archive { gzip: bool, body: &'a [u8] },
+    Files(BTreeMap<String, String>),
+}
+
+/// Reads an uploaded catalog. Paths are made relative; a single top folder is dropped; only
+/// `.toml` and `.svg` files are kept; the catalog's size limits apply after decompression.
+pub fn read_upload(upload: Upload<'_>) -> Result<SourceSet> {
     let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
     let mut set = SourceSet::new();
-    match content_type {
-        "application/json" => {
-            #[derive(serde::Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Upload {
-                files: BTreeMap<String, String>,
-            }
-            let u: Upload = crate::problem::parse_json(body)?;
-            raw.extend(u.files.into_iter().map(|(p, t)| (p, t.into_bytes())));
-        }
-        _ => {
-            let gz = content_type.contains("gzip") || body.starts_with(&[0x1f, 0x8b]);
+    match upload {
+        Upload::Files(files) => raw.extend(files.into_iter().map(|(p, t)| (p, t.into_bytes()))),
+        Upload::Archive { gzip, body } => {
+            let gz = gzip || body.starts_with(&[0x1f, 0x8b]);
             let reader: Box<dyn Read> = if gz { Box::new(flate2::read::GzDecoder::new(body)) } else { Box::new(body) };
             // The whole decompressed archive is bounded, whatever its headers claim.
             let mut archive = tar::Archive::new(reader.take((MAX_TOTAL_BYTES + MAX_FILES * 1024) as u64));
@@ -308,10 +394,7 @@ pub fn read_upload(content_type: &str, body: &[u8]) -> ApiResult<SourceSet> {
                 }
                 let path = entry.path().map_err(|e| bad_archive(&e))?.to_string_lossy().into_owned();
                 if raw.len() >= MAX_FILES {
-                    return Err(Problem::invalid(
-                        "catalog-too-large",
-                        format!("the archive has more than {MAX_FILES} files"),
-                    ));
+                    return Err(CatalogError::TooManyFiles);
                 }
                 let size = entry.header().size().unwrap_or(0) as usize;
                 if size > MAX_FILE_BYTES {
@@ -335,8 +418,7 @@ pub fn read_upload(content_type: &str, body: &[u8]) -> ApiResult<SourceSet> {
     for (p, b) in raw {
         let p = p.trim_start_matches("./").replace('\\', "/");
         if p.starts_with('/') || p.split('/').any(|s| s == "..") {
-            return Err(Problem::invalid("catalog-path", format!("unsafe path {p:?} in the upload"))
-                .at(format!("/files/{p}"), "paths must be relative, without .."));
+            return Err(CatalogError::UnsafePath(p));
         }
         cleaned.push((p, b));
     }
@@ -363,24 +445,16 @@ pub fn read_upload(content_type: &str, body: &[u8]) -> ApiResult<SourceSet> {
         }
         total += b.len();
         if total > MAX_TOTAL_BYTES {
-            return Err(Problem::invalid(
-                "catalog-too-large",
-                format!("the catalog exceeds {MAX_TOTAL_BYTES} bytes once unpacked"),
-            ));
+            return Err(CatalogError::TooLarge);
         }
         set.insert(p, b);
     }
     if set.files.is_empty() {
-        return Err(Problem::invalid("catalog-empty", "the upload holds no .toml file").at("", "no catalog files"));
+        return Err(CatalogError::Empty);
     }
     Ok(set)
 }
 
-fn bad_archive(e: &std::io::Error) -> Problem {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "malformed-archive",
-        "Bad request",
-        format!("the archive cannot be read: {e}"),
-    )
+fn bad_archive(e: &std::io::Error) -> CatalogError {
+    CatalogError::Archive(std::io::Error::new(e.kind(), e.to_string()))
 }

@@ -6,7 +6,7 @@
 //! every server runs a worker that leases due rows (one server per row), posts them, and on
 //! failure retries with exponential backoff until the attempts run out.
 
-use crate::AppState;
+use crate::state::AppState;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};

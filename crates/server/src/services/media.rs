@@ -2,55 +2,32 @@
 //! by their first bytes, photos cleaned of their location and given a thumbnail, and served with
 //! HTTP range requests (a phone's video player asks for ranges and seeks with them).
 
-use crate::problem::{ApiResult, Problem};
-use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use img_parts::ImageEXIF;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use std::sync::Arc;
 
-/// What a vault holds, with its limits. The limits are the product's, stated once here and in
-/// the API document, and tested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Photo,
-    Video,
-    Voice,
-}
+/// What a vault holds; its limits are the product's, stated once in `orfevre-commerce`.
+pub use orfevre_commerce::VaultKind as Kind;
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Photo => "photo",
-            Kind::Video => "video",
-            Kind::Voice => "voice",
-        }
-    }
-    /// Largest upload of this kind, in bytes.
-    pub fn max_bytes(self) -> u64 {
-        match self {
-            Kind::Photo => PHOTO_MAX_BYTES,
-            Kind::Video => VIDEO_MAX_BYTES,
-            Kind::Voice => VOICE_MAX_BYTES,
-        }
-    }
-    /// How many items of this kind one vault holds.
-    pub fn max_items(self) -> i64 {
-        match self {
-            Kind::Photo => 50,
-            Kind::Video => 1,
-            Kind::Voice => 20,
-        }
-    }
+/// Why media could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The media store failed (the server's problem).
+    #[error("media store: {0}")]
+    Store(#[from] object_store::Error),
+    /// The file is not what it claims to be, or cannot be cleaned.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The upload's body stopped before its end.
+    #[error("the upload broke off: {0}")]
+    BrokeOff(String),
+    /// More bytes than the kind allows.
+    #[error("the request body exceeds the limit of {0} bytes")]
+    TooLarge(u64),
 }
-
-pub const PHOTO_MAX_BYTES: u64 = 20 << 20;
-pub const VIDEO_MAX_BYTES: u64 = 200 << 20;
-pub const VOICE_MAX_BYTES: u64 = 20 << 20;
 /// Largest photo, in pixels (a 48 MP phone sensor is 8064 × 6048).
 pub const PHOTO_MAX_PIXELS: u64 = 50_000_000;
 /// The longer side of a thumbnail, in pixels.
@@ -210,21 +187,20 @@ impl Media {
     /// bytes in all, leaving nothing behind. With `scrubber`, an MP4 or QuickTime file loses the
     /// place it was recorded on the way ([`crate::bmff`]); one it cannot read is refused (422).
     /// Returns the size.
-    pub async fn put_stream(
+    pub async fn put_stream<E: std::fmt::Display>(
         &self,
         key: &str,
         head: Bytes,
-        mut stream: axum::body::BodyDataStream,
+        mut stream: impl Stream<Item = Result<Bytes, E>> + Unpin,
         limit: u64,
-        mut scrubber: Option<crate::bmff::Scrubber>,
-    ) -> ApiResult<u64> {
+        mut scrubber: Option<super::bmff::Scrubber>,
+    ) -> Result<u64, MediaError> {
         let path = ObjectPath::from(key);
-        let upload = self.store.put_multipart(&path).await.map_err(Problem::internal)?;
+        let upload = self.store.put_multipart(&path).await?;
         let mut w = WriteMultipart::new(upload);
         let mut n = head.len() as u64;
         let mut ready = Vec::new();
-        let unreadable =
-            |e: crate::bmff::ScrubError| Problem::invalid("unreadable-media", e.to_string()).at("", e.to_string());
+        let unreadable = |e: super::bmff::ScrubError| MediaError::Unreadable(e.to_string());
         macro_rules! write {
             ($chunk:expr) => {
                 match scrubber.as_mut() {
@@ -247,15 +223,15 @@ impl Media {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = w.abort().await;
-                    return Err(Problem::bad_request("body", format!("the upload broke off: {e}")));
+                    return Err(MediaError::BrokeOff(e.to_string()));
                 }
             };
             n += chunk.len() as u64;
             if n > limit {
                 let _ = w.abort().await;
-                return Err(crate::problem::too_large(limit as usize));
+                return Err(MediaError::TooLarge(limit));
             }
-            w.wait_for_capacity(4).await.map_err(Problem::internal)?;
+            w.wait_for_capacity(4).await?;
             write!(chunk);
         }
         if let Some(s) = scrubber {
@@ -268,7 +244,7 @@ impl Media {
                 }
             }
         }
-        w.finish().await.map_err(Problem::internal)?;
+        w.finish().await?;
         Ok(n)
     }
 
@@ -282,68 +258,25 @@ impl Media {
         }
     }
 
-    /// Serves an object: the whole of it, or the one range asked for (206 with Content-Range;
-    /// 416 for a range outside it). Several ranges at once get the whole object, as RFC 9110
-    /// allows.
-    pub async fn serve(&self, key: &str, mime: &str, size: u64, headers: &HeaderMap, etag: &str) -> Response {
-        let path = ObjectPath::from(key);
-        let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-        let fresh = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
-        let wanted = match range
-            .filter(|_| fresh)
-            .map(|r| http_range_header::parse_range_header(r).and_then(|p| p.validate(size)))
-        {
-            None => None,
-            Some(Ok(rs)) if rs.len() == 1 => Some(rs[0].clone()),
-            Some(Ok(_)) => None,
-            Some(Err(_)) => {
-                let mut r = Problem::new(
-                    StatusCode::RANGE_NOT_SATISFIABLE,
-                    "range",
-                    "Range not satisfiable",
-                    format!("the range {:?} is outside this {size}-byte file", range.unwrap_or_default()),
-                )
-                .at("header:range", "outside the file")
-                .into_response();
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                    r.headers_mut().insert(header::CONTENT_RANGE, v);
-                }
-                return r;
+    /// Deletes the media of vault items (each item and its thumbnail), logging what cannot go.
+    pub async fn delete_items(&self, items: &[orfevre_store::VaultItem]) {
+        for i in items {
+            self.delete(&i.object).await;
+            if let Some(t) = &i.thumb {
+                self.delete(t).await;
             }
-        };
-        let opts = GetOptions {
-            range: wanted.as_ref().map(|r| GetRange::Bounded(*r.start()..*r.end() + 1)),
-            ..Default::default()
-        };
-        let got = match self.store.get_opts(&path, opts).await {
-            Ok(g) => g,
-            Err(object_store::Error::NotFound { .. }) => {
-                return Problem::not_found("this item's media are gone").into_response()
-            }
-            Err(e) => return Problem::internal(e).into_response(),
-        };
-        let stream = got.into_stream();
-        let mut r = Response::new(Body::from_stream(stream));
-        let h = r.headers_mut();
-        let set = |h: &mut HeaderMap, k: header::HeaderName, v: String| {
-            if let Ok(v) = HeaderValue::from_str(&v) {
-                h.insert(k, v);
-            }
-        };
-        set(h, header::CONTENT_TYPE, mime.to_string());
-        set(h, header::ACCEPT_RANGES, "bytes".into());
-        set(h, header::ETAG, etag.to_string());
-        set(h, header::CACHE_CONTROL, "private, max-age=3600".into());
-        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-        match wanted {
-            Some(rg) => {
-                *r.status_mut() = StatusCode::PARTIAL_CONTENT;
-                set(r.headers_mut(), header::CONTENT_RANGE, format!("bytes {}-{}/{size}", rg.start(), rg.end()));
-                set(r.headers_mut(), header::CONTENT_LENGTH, (rg.end() - rg.start() + 1).to_string());
-            }
-            None => set(r.headers_mut(), header::CONTENT_LENGTH, size.to_string()),
         }
-        r
+    }
+
+    /// An object, or the byte range `range` (inclusive) of it, as a stream.
+    pub async fn open(
+        &self,
+        key: &str,
+        range: Option<std::ops::RangeInclusive<u64>>,
+    ) -> object_store::Result<object_store::GetResult> {
+        let opts =
+            GetOptions { range: range.map(|r| GetRange::Bounded(*r.start()..*r.end() + 1)), ..Default::default() };
+        self.store.get_opts(&ObjectPath::from(key), opts).await
     }
 }
 
@@ -428,24 +361,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = Media::local(dir.path()).unwrap();
         let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000])));
-        let body = Body::from_stream(futures_util::stream::iter(chunks));
-        let err = m.put_stream("vault/x/big", Bytes::from_static(b"head"), body.into_data_stream(), 5000, None).await;
-        assert_eq!(err.unwrap_err().status, 413);
+        let err = m
+            .put_stream("vault/x/big", Bytes::from_static(b"head"), futures_util::stream::iter(chunks), 5000, None)
+            .await;
+        assert!(matches!(err, Err(MediaError::TooLarge(5000))), "{err:?}");
         assert!(m.get("vault/x/big").await.is_err(), "no object after a refused upload");
-        // Within the limit: stored whole, and served by range.
         let chunks = (0..4).map(|i| Ok::<_, std::io::Error>(Bytes::from(vec![i as u8; 1000])));
-        let body = Body::from_stream(futures_util::stream::iter(chunks));
-        let n =
-            m.put_stream("vault/x/ok", Bytes::from_static(b"head"), body.into_data_stream(), 5000, None).await.unwrap();
+        let n = m
+            .put_stream("vault/x/ok", Bytes::from_static(b"head"), futures_util::stream::iter(chunks), 5000, None)
+            .await
+            .unwrap();
         assert_eq!(n, 4004);
-        let mut h = HeaderMap::new();
-        h.insert(header::RANGE, HeaderValue::from_static("bytes=4-1003"));
-        let r = m.serve("vault/x/ok", "video/webm", n, &h, "\"e\"").await;
-        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
-        let b = axum::body::to_bytes(r.into_body(), 10_000).await.unwrap();
-        assert_eq!(&b[..], &[0u8; 1000][..]);
-        // A stale If-Range gets the whole file.
-        h.insert(header::IF_RANGE, HeaderValue::from_static("\"old\""));
-        assert_eq!(m.serve("vault/x/ok", "video/webm", n, &h, "\"e\"").await.status(), StatusCode::OK);
+        assert_eq!(m.get("vault/x/ok").await.unwrap().len(), 4004);
     }
 }
