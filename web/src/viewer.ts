@@ -2,6 +2,7 @@
 // generated studio environment (three's RoomEnvironment: nothing downloaded at run time), metal as
 // glTF PBR, stones with traced multi-bounce refraction, orbit and a 360° turntable, a worn view on
 // a finger, and a plain fallback where WebGL is missing. Loaded on demand: rings only.
+import { html, render } from 'lit';
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -42,7 +43,7 @@ export class Viewer {
     try {
       this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !weak, preserveDrawingBuffer: true, alpha: false });
     } catch {
-      this.el.innerHTML = `<p class="viewer-fallback" role="status">${text.unavailable}</p>`;
+      render(html`<p class="viewer-fallback" role="status">${text.unavailable}</p>`, this.el);
       return;
     }
     const r = this.renderer;
@@ -73,12 +74,10 @@ export class Viewer {
     this.controls.autoRotateSpeed = 2.0;
     const bar = document.createElement('div');
     bar.className = 'viewer-bar';
-    bar.innerHTML = `<label><input type="checkbox" data-turntable ${this.controls.autoRotate ? 'checked' : ''}> ${text.turntable}</label>
-      <label><input type="checkbox" data-worn> ${text.worn}</label>`;
-    bar.querySelector<HTMLInputElement>('[data-turntable]')!.onchange = (e) => {
-      this.controls!.autoRotate = (e.target as HTMLInputElement).checked;
-    };
-    bar.querySelector<HTMLInputElement>('[data-worn]')!.onchange = (e) => this.worn((e.target as HTMLInputElement).checked);
+    const turn = (e: Event) => { this.controls!.autoRotate = (e.target as HTMLInputElement).checked; };
+    const worn = (e: Event) => this.worn((e.target as HTMLInputElement).checked);
+    render(html`<label><input type="checkbox" data-turntable ?checked=${this.controls.autoRotate} @change=${turn}> ${text.turntable}</label>
+      <label><input type="checkbox" data-worn @change=${worn}> ${text.worn}</label>`, bar);
     this.el.append(canvas, bar);
     r.setAnimationLoop(() => this.frame());
   }

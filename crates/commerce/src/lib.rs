@@ -73,18 +73,27 @@ macro_rules! words {
             }
         }
         impl<'de> serde::Deserialize<'de> for $ty {
+            // Read as serde reads a unit-variant enum (`deserialize_enum`), so that a value of
+            // the wrong JSON type is refused as it always was.
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                const WORDS: &[&str] = &[$($word),+];
                 struct Visitor;
-                impl serde::de::Visitor<'_> for Visitor {
+                impl<'de> serde::de::Visitor<'de> for Visitor {
                     type Value = $ty;
                     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        write!(f, "one of {}", [$($word),+].join(", "))
+                        write!(f, "one of {}", WORDS.join(", "))
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
-                        v.parse().map_err(|_| E::unknown_variant(v, &[$($word),+]))
+                        v.parse().map_err(|_| E::unknown_variant(v, WORDS))
+                    }
+                    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<$ty, A::Error> {
+                        use serde::de::VariantAccess;
+                        let (word, variant): (String, _) = data.variant()?;
+                        variant.unit_variant()?;
+                        self.visit_str(&word)
                     }
                 }
-                d.deserialize_str(Visitor)
+                d.deserialize_enum(stringify!($ty), WORDS, Visitor)
             }
         }
     };
@@ -131,5 +140,8 @@ mod tests {
         assert!(VaultKind::from_str("").is_err());
         let json = serde_json::from_str::<GiftVault>("\"keep\"").unwrap_err().to_string();
         assert!(json.contains("unknown variant `keep`, expected `hand_over` or `wipe`"), "{json}");
+        // Another JSON type is refused as serde refuses it for any enum (a syntax error in JSON).
+        let e = serde_json::from_str::<Role>("5").unwrap_err();
+        assert!(e.is_syntax(), "{e}");
     }
 }

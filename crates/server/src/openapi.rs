@@ -1,5 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations (utoipa): the document's
-//! frame here, each route module's paths merged in.
+//! The OpenAPI 3.1 document's frame (title, tags, the problem schemas); each route module's paths
+//! are merged into it by `routes::document`.
 
 use crate::http::problem::{FieldError, Problem};
 use utoipa::OpenApi;
@@ -20,15 +20,11 @@ use utoipa::OpenApi;
 )]
 struct Frame;
 
-/// The whole document, as `/api/v1/openapi.json` serves it.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The frame with `parts` merged in.
+pub fn document(parts: Vec<utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
     let mut doc = Frame::openapi();
-    for part in crate::routes::documents() {
+    for part in parts {
         doc.merge(part);
     }
     doc
-}
-
-pub async fn json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(document())
 }

@@ -165,3 +165,12 @@ async fn a_signed_in_write_without_its_csrf_token_is_refused() {
     let (st, _, p) = call(&a, "POST", "/api/v1/tokens", Some(&no_csrf), Some(json!({"name": "shop"}))).await;
     assert_eq!((st, p["errors"][0]["pointer"].as_str()), (StatusCode::FORBIDDEN, Some("header:x-csrf-token")));
 }
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_one_the_golden_test_checks() {
+    let a = app().await;
+    let (st, _, served) = call(&a, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(served, serde_json::to_value(orfevre_server::routes::document()).unwrap());
+    assert!(served["paths"]["/api/v1/orders/{id}/status"]["post"].is_object());
+}

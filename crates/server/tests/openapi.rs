@@ -54,7 +54,7 @@ fn differences(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
 
 #[test]
 fn the_openapi_document_is_the_golden_one_apart_from_ordering() {
-    let served = canonical(serde_json::to_value(orfevre_server::openapi::document()).unwrap());
+    let served = canonical(serde_json::to_value(orfevre_server::routes::document()).unwrap());
     if std::env::var_os("ORFEVRE_BLESS").is_some() {
         std::fs::write(GOLDEN, serde_json::to_string_pretty(&served).unwrap() + "\n").unwrap();
     }

@@ -65,7 +65,7 @@ pub enum StoreError {
     #[error("corrupt data: {0}")]
     Corrupt(String),
     /// The store cannot be opened as configured: an unsupported URL, a schema it cannot migrate.
-    #[error("configuration: {0}")]
+    #[error("{0}")]
     Config(String),
     #[error("database: {0}")]
     Db(sqlx::Error),
@@ -129,11 +129,6 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
-/// A JSON column's text as a value; `Corrupt` naming the column when it is not JSON.
-fn json_column(column: &str, text: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column} is not JSON: {e}")))
-}
-
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// A column holding one word of a closed set (a role, a status, a kind), decoded by parsing it:
@@ -158,6 +153,62 @@ where
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
         let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
         Ok(Word(text.parse()?))
+    }
+}
+
+/// A `TEXT` column holding JSON, decoded as a `serde_json::Value`; text that is not JSON is a
+/// decoding error the store reports as [`StoreError::Corrupt`]. Read with
+/// `#[sqlx(try_from = "JsonText")]`.
+pub struct JsonText(serde_json::Value);
+
+impl sqlx::Type<sqlx::Any> for JsonText {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for JsonText {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        Ok(JsonText(serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?))
+    }
+}
+
+impl From<JsonText> for serde_json::Value {
+    fn from(j: JsonText) -> serde_json::Value {
+        j.0
+    }
+}
+
+/// A `BIGINT` column holding a flag, 0 or 1 (the schema keeps to types both databases share);
+/// any other number is a decoding error. Read with `#[sqlx(try_from = "Flag")]`.
+pub struct Flag(bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        match <i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value)? {
+            0 => Ok(Flag(false)),
+            1 => Ok(Flag(true)),
+            n => Err(format!("a flag is 0 or 1, not {n}").into()),
+        }
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
     }
 }
 
@@ -222,10 +273,7 @@ impl Store {
         };
         let pool = opts.connect(&url).await?;
         let store = Store { pool, backend };
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(|e| StoreError::Config(format!("cannot bring the schema up to date: {e}")))?;
+        MIGRATOR.run(&store.pool).await.map_err(|e| StoreError::Config(format!("migration: {e}")))?;
         Ok(store)
     }
 

@@ -3,13 +3,13 @@
 //! transaction.
 
 use crate::webhooks::enqueue;
-use crate::{is_unique_violation, json_column, new_id, now_ms, Result, Store, StoreError, Tx, Word};
+use crate::{is_unique_violation, new_id, now_ms, JsonText, Result, Store, StoreError, Tx, Word};
 use orfevre_commerce::OrderStatus;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Order {
     pub id: String,
     #[serde(skip)]
@@ -23,51 +23,12 @@ pub struct Order {
     pub catalog_version: String,
     pub total: String,
     pub currency: String,
+    #[sqlx(try_from = "JsonText")]
     pub customer: serde_json::Value,
+    #[sqlx(try_from = "Word<OrderStatus>")]
     pub status: OrderStatus,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct OrderRow {
-    id: String,
-    principal: String,
-    request_hash: String,
-    user_id: Option<String>,
-    token_id: Option<String>,
-    quote_id: String,
-    design_hash: String,
-    catalog_version: String,
-    total: String,
-    currency: String,
-    customer: String,
-    #[sqlx(try_from = "Word<OrderStatus>")]
-    status: OrderStatus,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl TryFrom<OrderRow> for Order {
-    type Error = StoreError;
-    fn try_from(r: OrderRow) -> Result<Order> {
-        Ok(Order {
-            customer: json_column("orders.customer", &r.customer)?,
-            id: r.id,
-            principal: r.principal,
-            request_hash: r.request_hash,
-            user_id: r.user_id,
-            token_id: r.token_id,
-            quote_id: r.quote_id,
-            design_hash: r.design_hash,
-            catalog_version: r.catalog_version,
-            total: r.total,
-            currency: r.currency,
-            status: r.status,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -200,27 +161,27 @@ impl Store {
     }
 
     async fn order_by_key(&self, principal: &str, key: &str) -> Result<Option<Order>> {
-        let row: Option<OrderRow> = sqlx::query_as(&format!(
+        let row: Option<Order> = sqlx::query_as(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE principal = $1 AND idempotency_key = $2"
         ))
         .bind(principal)
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(Order::try_from).transpose()
+        Ok(row)
     }
 
     pub async fn order(&self, id: &str) -> Result<Option<Order>> {
-        let row: Option<OrderRow> = sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
+        let row: Option<Order> = sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(Order::try_from).transpose()
+        Ok(row)
     }
 
     /// Orders, newest first: all of them, or those of one user or one API token.
     pub async fn orders(&self, user_id: Option<&str>, token_id: Option<&str>, limit: i64) -> Result<Vec<Order>> {
-        let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR token_id = $2) \
              ORDER BY created_at DESC, id LIMIT $3"
         ))
@@ -228,8 +189,7 @@ impl Store {
         .bind(token_id)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(Order::try_from).collect()
+        .await?)
     }
 
     /// One order's history, oldest first.
@@ -280,11 +240,10 @@ impl Store {
             return Err(StoreError::Stale("the order changed meanwhile; read it again".into()));
         }
         add_event(&mut tx, t.order, t.to, t.actor, now).await?;
-        let row: OrderRow = sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
+        let order: Order = sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
             .bind(t.order)
             .fetch_one(&mut *tx)
             .await?;
-        let order = Order::try_from(row)?;
         enqueue(&mut tx, "order.status_changed", &event_payload(&order), now).await?;
         tx.commit().await?;
         Ok(order)

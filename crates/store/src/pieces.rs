@@ -2,12 +2,12 @@
 //! compare-and-set on the design they were checked against, revoked once.
 
 use crate::webhooks::enqueue;
-use crate::{is_unique_violation, json_column, new_id, now_ms, Result, Store, StoreError, Tx, Word};
+use crate::{is_unique_violation, new_id, now_ms, Flag, JsonText, Result, Store, StoreError, Tx, Word};
 use orfevre_commerce::PieceEventKind;
 use serde::Serialize;
 use sqlx::Row;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Piece {
     pub serial: String,
     pub order_id: String,
@@ -20,64 +20,21 @@ pub struct Piece {
     pub gtin: Option<String>,
     /// What the piece is: name, materials, weight (JSON, written at making and at each
     /// alteration).
+    #[sqlx(try_from = "JsonText")]
     pub record: serde_json::Value,
     /// The signed certificate of authenticity (a Verifiable Credential).
+    #[sqlx(try_from = "JsonText")]
     pub certificate: serde_json::Value,
     pub status_list: i64,
     pub status_index: i64,
     pub owner_id: Option<String>,
     /// Whether a genuine tap opens the vault to whoever holds the piece.
+    #[sqlx(try_from = "Flag")]
     pub tap_access: bool,
     #[serde(skip)]
     pub pin_hash: Option<String>,
     pub revoked_at: Option<i64>,
     pub made_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct PieceRow {
-    serial: String,
-    order_id: String,
-    design_hash: String,
-    catalog_version: String,
-    base_id: String,
-    gtin: Option<String>,
-    record: String,
-    certificate: String,
-    status_list: i64,
-    status_index: i64,
-    owner_id: Option<String>,
-    tap_access: i64,
-    pin_hash: Option<String>,
-    revoked_at: Option<i64>,
-    made_at: i64,
-}
-
-impl TryFrom<PieceRow> for Piece {
-    type Error = StoreError;
-    fn try_from(r: PieceRow) -> Result<Piece> {
-        Ok(Piece {
-            record: json_column("pieces.record", &r.record)?,
-            certificate: json_column("pieces.certificate", &r.certificate)?,
-            tap_access: match r.tap_access {
-                0 => false,
-                1 => true,
-                n => return Err(StoreError::Corrupt(format!("pieces.tap_access is {n}, not 0 or 1"))),
-            },
-            serial: r.serial,
-            order_id: r.order_id,
-            design_hash: r.design_hash,
-            catalog_version: r.catalog_version,
-            base_id: r.base_id,
-            gtin: r.gtin,
-            status_list: r.status_list,
-            status_index: r.status_index,
-            owner_id: r.owner_id,
-            pin_hash: r.pin_hash,
-            revoked_at: r.revoked_at,
-            made_at: r.made_at,
-        })
-    }
 }
 
 /// A piece to record; `serial` and `status_index` are the caller's random picks (a collision
@@ -119,21 +76,14 @@ pub struct Alteration<'a> {
     pub event_payload: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct PieceEvent {
+    #[sqlx(try_from = "Word<PieceEventKind>")]
     pub kind: PieceEventKind,
+    #[sqlx(try_from = "JsonText")]
     pub detail: serde_json::Value,
     pub actor: String,
     pub at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct PieceEventRow {
-    #[sqlx(try_from = "Word<PieceEventKind>")]
-    kind: PieceEventKind,
-    detail: String,
-    actor: String,
-    at: i64,
 }
 
 pub(crate) const PIECE_COLUMNS: &str = "serial, order_id, design_hash, catalog_version, base_id, gtin, record, \
@@ -169,9 +119,17 @@ pub(crate) async fn add_event(
 }
 
 impl Store {
-    /// Records a made piece with its first event and its `piece.made` webhook deliveries (one
-    /// transaction), or `None` when its serial or status index is taken (the caller draws again).
-    pub async fn create_piece(&self, p: &NewPiece, actor: &str, event_payload: &str) -> Result<Option<Piece>> {
+    /// Records a made piece with its first event, the NFC tag fitted to it if any, and its
+    /// `piece.made` webhook deliveries — one transaction — or `None` when its serial or status
+    /// index is taken (the caller draws again). A tag fitted to another piece meanwhile is
+    /// `Unique`, and nothing is recorded.
+    pub async fn create_piece(
+        &self,
+        p: &NewPiece,
+        tag: Option<&str>,
+        actor: &str,
+        event_payload: &str,
+    ) -> Result<Option<Piece>> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(&format!(
@@ -198,35 +156,40 @@ impl Store {
         }
         add_event(&mut tx, &p.serial, PieceEventKind::Made, &serde_json::json!({"order": p.order_id}), actor, now)
             .await?;
+        if let Some(uid) = tag {
+            if !crate::tags::insert_tag(&mut tx, uid, &p.serial, actor, now).await? {
+                return Err(StoreError::Unique(format!("tag {uid} is already fitted to a piece")));
+            }
+        }
         enqueue(&mut tx, "piece.made", event_payload, now).await?;
         tx.commit().await?;
         self.piece(&p.serial).await
     }
 
     pub async fn piece(&self, serial: &str) -> Result<Option<Piece>> {
-        let row: Option<PieceRow> = sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE serial = $1"))
+        let row: Option<Piece> = sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE serial = $1"))
             .bind(serial)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(Piece::try_from).transpose()
+        Ok(row)
     }
 
     pub async fn pieces_of_owner(&self, user_id: &str) -> Result<Vec<Piece>> {
-        let rows: Vec<PieceRow> =
+        let rows: Vec<Piece> =
             sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE owner_id = $1 ORDER BY made_at DESC"))
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(Piece::try_from).collect()
+        Ok(rows)
     }
 
     pub async fn pieces_of_order(&self, order_id: &str) -> Result<Vec<Piece>> {
-        let rows: Vec<PieceRow> =
+        let rows: Vec<Piece> =
             sqlx::query_as(&format!("SELECT {PIECE_COLUMNS} FROM pieces WHERE order_id = $1 ORDER BY made_at"))
                 .bind(order_id)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(Piece::try_from).collect()
+        Ok(rows)
     }
 
     pub async fn piece_count(&self) -> Result<i64> {
@@ -235,21 +198,10 @@ impl Store {
 
     /// The piece's history, oldest first.
     pub async fn piece_events(&self, serial: &str) -> Result<Vec<PieceEvent>> {
-        let rows: Vec<PieceEventRow> =
-            sqlx::query_as("SELECT kind, detail, actor, at FROM piece_events WHERE serial = $1 ORDER BY at, id")
-                .bind(serial)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(PieceEvent {
-                    kind: r.kind,
-                    detail: json_column("piece_events.detail", &r.detail)?,
-                    actor: r.actor,
-                    at: r.at,
-                })
-            })
-            .collect()
+        Ok(sqlx::query_as("SELECT kind, detail, actor, at FROM piece_events WHERE serial = $1 ORDER BY at, id")
+            .bind(serial)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn add_piece_event(

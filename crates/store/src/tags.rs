@@ -5,7 +5,7 @@
 //! counter once and never move it back.
 
 use crate::pieces::add_event;
-use crate::{new_secret, now_ms, secret_hash, Result, Store, StoreError};
+use crate::{new_secret, now_ms, secret_hash, Flag, Result, Store, Tx};
 use orfevre_commerce::PieceEventKind;
 use serde::Serialize;
 use sqlx::Row;
@@ -35,40 +35,40 @@ pub enum TapOutcome {
 }
 
 /// A viewer capability as read back.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Viewer {
     pub serial: String,
+    #[sqlx(try_from = "Flag")]
     pub needs_pin: bool,
     pub attempts: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct ViewerRow {
-    serial: String,
-    needs_pin: i64,
-    attempts: i64,
-}
-
 const TAG_COLUMNS: &str = "uid, serial, counter, revoked_at, created_at";
+
+/// Registers a tag on a piece with its `tag_added` event (inside the caller's transaction).
+/// False when the UID is registered already.
+pub(crate) async fn insert_tag(tx: &mut Tx<'_>, uid: &str, serial: &str, actor: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(&format!(
+        "INSERT INTO tags ({TAG_COLUMNS}) VALUES ($1, $2, -1, NULL, $3) ON CONFLICT (uid) DO NOTHING"
+    ))
+    .bind(uid)
+    .bind(serial)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if r.rows_affected() == 1 {
+        add_event(tx, serial, PieceEventKind::TagAdded, &serde_json::json!({"uid": uid}), actor, now).await?;
+    }
+    Ok(r.rows_affected() == 1)
+}
 
 impl Store {
     /// Registers a tag on a piece. False when the UID is registered already.
     pub async fn add_tag(&self, uid: &str, serial: &str, actor: &str) -> Result<bool> {
-        let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(&format!(
-            "INSERT INTO tags ({TAG_COLUMNS}) VALUES ($1, $2, -1, NULL, $3) ON CONFLICT (uid) DO NOTHING"
-        ))
-        .bind(uid)
-        .bind(serial)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() == 1 {
-            add_event(&mut tx, serial, PieceEventKind::TagAdded, &serde_json::json!({"uid": uid}), actor, now).await?;
-        }
+        let added = insert_tag(&mut tx, uid, serial, actor, now_ms()).await?;
         tx.commit().await?;
-        Ok(r.rows_affected() == 1)
+        Ok(added)
     }
 
     pub async fn tag(&self, uid: &str) -> Result<Option<Tag>> {
@@ -151,22 +151,13 @@ impl Store {
 
     /// The live capability with this secret, if any.
     pub async fn viewer(&self, secret: &str) -> Result<Option<Viewer>> {
-        let row: Option<ViewerRow> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT serial, needs_pin, attempts FROM viewer_caps WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(secret_hash(secret))
         .bind(now_ms())
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            let needs_pin = match r.needs_pin {
-                0 => false,
-                1 => true,
-                n => return Err(StoreError::Corrupt(format!("viewer_caps.needs_pin is {n}, not 0 or 1"))),
-            };
-            Ok(Viewer { serial: r.serial, needs_pin, attempts: r.attempts })
-        })
-        .transpose()
+        .await?)
     }
 
     /// Records a PIN attempt on a capability: a right PIN unlocks it, a wrong one counts (the

@@ -100,18 +100,29 @@ fn new_order(key: &str, quote: &str, status: OrderStatus) -> NewOrder {
     }
 }
 
-on_both!(an_unsupported_url_is_a_configuration_error, |_s: Store| async move {
+#[tokio::test]
+async fn an_unsupported_url_is_a_configuration_error() {
     let e = Store::open("mysql://root@localhost/x").await.unwrap_err();
     assert!(matches!(e, StoreError::Config(_)), "{e:?}");
     assert!(e.to_string().contains("use sqlite://PATH or postgres://"), "{e}");
-});
+}
 
-on_both!(in_memory_sqlite_stores_are_private_to_each_store, |s: Store| async move {
+#[tokio::test]
+async fn in_memory_sqlite_stores_are_private_to_each_store_and_shared_by_its_connections() {
+    let s = Store::open("sqlite::memory:").await.unwrap();
     s.set_setting("k", "here").await.unwrap();
     let other = Store::open("sqlite::memory:").await.unwrap();
     assert_eq!(other.setting("k").await.unwrap(), None);
-    assert_eq!(s.setting("k").await.unwrap().as_deref(), Some("here"));
-});
+    // More readers at once than one connection: every connection of the pool sees the same data.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let s = s.clone();
+        set.spawn(async move { s.setting("k").await.unwrap() });
+    }
+    while let Some(r) = set.join_next().await {
+        assert_eq!(r.unwrap().as_deref(), Some("here"));
+    }
+}
 
 on_both!(the_first_setting_wins_for_every_server, |s: Store| async move {
     assert_eq!(s.setting_or_init("key", || "first".into()).await.unwrap(), "first");
@@ -169,17 +180,17 @@ async fn unknown_words_are_corrupt_data(url: &str) {
     };
     let mut raw = sqlx::AnyConnection::connect(url).await.unwrap();
     sqlx::query(&format!("UPDATE users SET role = 'superuser' WHERE id = '{}'", u.id)).execute(&mut raw).await.unwrap();
-    sqlx::query(&format!("UPDATE orders SET status = 'lost', customer = 'not json' WHERE id = '{}'", o.id))
-        .execute(&mut raw)
-        .await
-        .unwrap();
+    sqlx::query(&format!("UPDATE orders SET status = 'lost' WHERE id = '{}'", o.id)).execute(&mut raw).await.unwrap();
     let e = s.user_by_email("x@example.com").await.unwrap_err();
     assert!(matches!(&e, StoreError::Corrupt(m) if m.contains("\"superuser\" is not a role")), "{e:?}");
     let e = s.order(&o.id).await.unwrap_err();
     assert!(matches!(&e, StoreError::Corrupt(m) if m.contains("\"lost\" is not an order status")), "{e:?}");
-    sqlx::query(&format!("UPDATE orders SET status = 'placed' WHERE id = '{}'", o.id)).execute(&mut raw).await.unwrap();
+    sqlx::query(&format!("UPDATE orders SET status = 'placed', customer = 'not json' WHERE id = '{}'", o.id))
+        .execute(&mut raw)
+        .await
+        .unwrap();
     let e = s.order(&o.id).await.unwrap_err();
-    assert!(matches!(&e, StoreError::Corrupt(m) if m.contains("orders.customer is not JSON")), "{e:?}");
+    assert!(matches!(&e, StoreError::Corrupt(m) if m.contains("customer") && m.contains("not JSON")), "{e:?}");
     s.close().await;
 }
 
@@ -300,8 +311,8 @@ fn new_piece(f: &Fixture, serial: &str, index: i64) -> NewPiece {
 
 on_both!(an_alteration_checked_on_an_old_design_is_stale_and_changes_nothing, |s: Store| async move {
     let f = fixture(&s).await;
-    let p = s.create_piece(&new_piece(&f, "SER1", 7), "workshop", "{}").await.unwrap().unwrap();
-    assert!(s.create_piece(&new_piece(&f, "SER1", 8), "workshop", "{}").await.unwrap().is_none(), "serial taken");
+    let p = s.create_piece(&new_piece(&f, "SER1", 7), None, "workshop", "{}").await.unwrap().unwrap();
+    assert!(s.create_piece(&new_piece(&f, "SER1", 8), None, "workshop", "{}").await.unwrap().is_none(), "serial taken");
     let to = PieceState { design_hash: "d2".into(), catalog_version: "v2".into(), record: json!({"name": "Ring+"}) };
     let a = Alteration {
         serial: &p.serial,
@@ -323,9 +334,19 @@ on_both!(an_alteration_checked_on_an_old_design_is_stale_and_changes_nothing, |s
     assert_eq!(s.revoked_indices(0).await.unwrap(), [7]);
 });
 
+on_both!(a_piece_with_a_tag_fitted_elsewhere_is_not_recorded_at_all, |s: Store| async move {
+    let f = fixture(&s).await;
+    s.create_piece(&new_piece(&f, "SER5", 3), Some("04AABBCCDDEE11"), "w", "{}").await.unwrap().unwrap();
+    assert_eq!(s.tags("SER5").await.unwrap().len(), 1, "made with its tag");
+    let e = s.create_piece(&new_piece(&f, "SER6", 4), Some("04AABBCCDDEE11"), "w", "{}").await.unwrap_err();
+    assert!(matches!(&e, StoreError::Unique(m) if m == "tag 04AABBCCDDEE11 is already fitted to a piece"), "{e:?}");
+    assert!(s.piece("SER6").await.unwrap().is_none(), "no piece without the tag it was made with");
+    assert_eq!(s.piece_count().await.unwrap(), 1);
+});
+
 on_both!(a_tag_counter_only_goes_up_and_a_lost_tag_opens_nothing, |s: Store| async move {
     let f = fixture(&s).await;
-    s.create_piece(&new_piece(&f, "SER2", 1), "w", "{}").await.unwrap().unwrap();
+    s.create_piece(&new_piece(&f, "SER2", 1), None, "w", "{}").await.unwrap().unwrap();
     assert!(s.add_tag("04AABBCCDDEEFF", "SER2", "w").await.unwrap());
     assert!(!s.add_tag("04AABBCCDDEEFF", "SER2", "w").await.unwrap(), "a UID is fitted once");
     assert_eq!(s.advance_tag("04AABBCCDDEEFF", 5).await.unwrap(), TapOutcome::Accepted { serial: "SER2".into() });
@@ -364,7 +385,7 @@ fn item(serial: &str, n: usize, kind: VaultKind) -> VaultItem {
 
 on_both!(a_vault_holds_what_its_kind_allows_and_a_wiping_gift_empties_it, |s: Store| async move {
     let f = fixture(&s).await;
-    s.create_piece(&new_piece(&f, "SER3", 2), "w", "{}").await.unwrap().unwrap();
+    s.create_piece(&new_piece(&f, "SER3", 2), None, "w", "{}").await.unwrap().unwrap();
     assert!(s.add_vault_item(&item("SER3", 1, VaultKind::Video)).await.unwrap());
     assert!(!s.add_vault_item(&item("SER3", 2, VaultKind::Video)).await.unwrap(), "one video per vault");
     assert!(s.add_vault_item(&item("SER3", 3, VaultKind::Voice)).await.unwrap());

@@ -10,7 +10,8 @@
 //!   others wait for it.
 //! - [`skip`]: a check that cannot run says so on the terminal even when its test passes
 //!   (`cargo test` captures a passing test's output, so a plain `eprintln!` would be seen by
-//!   nobody), and lists itself in `target/orfevre-checks/skipped.txt`. Under
+//!   nobody), and logs itself in `target/orfevre-checks/skipped.txt` (Unix time, process id,
+//!   what). Under
 //!   `ORFEVRE_TEST_STRICT=1` (CI) a skip is a failure.
 
 use std::fs::{File, OpenOptions};
@@ -65,7 +66,8 @@ pub fn skip(what: &str) {
     if std::fs::create_dir_all(&dir).is_ok() {
         if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(dir.join("skipped.txt")) {
             let _ = f.lock();
-            let _ = writeln!(f, "{what}");
+            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let _ = writeln!(f, "{secs} {} {what}", std::process::id());
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::http::extract::cookie;
 use crate::http::problem::{ApiResult, Problem};
-use crate::services::pieces::{Caller, VIEWER_COOKIE};
+use crate::services::pieces::Caller;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "orfevre_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The cookie a genuine tap sets: the viewer capability's secret.
+pub const VIEWER_COOKIE: &str = "orfevre_viewer";
 
 /// The caller of a request.
 #[derive(Clone, Debug)]

@@ -122,16 +122,18 @@ pub fn check_hash_at(h: &str, pointer: &str) -> ApiResult<()> {
         .map_err(|p| Problem { errors: vec![FieldError { pointer: pointer.into(), detail: p.detail.clone() }], ..p })
 }
 
-/// The last segment of the path as a design hash (`/designs/{hash}`…), checked.
+/// The path's one parameter as a design hash (`/designs/{hash}`…), checked. A path that does not
+/// decode gets axum's own answer, as with any other path parameter.
 pub struct DesignHash(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for DesignHash {
-    type Rejection = Problem;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+    type Rejection = axum::response::Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
         let axum::extract::Path(hash) = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|e| Problem::bad_request("path", e.body_text()))?;
-        check_hash(&hash)?;
+            .map_err(IntoResponse::into_response)?;
+        check_hash(&hash).map_err(IntoResponse::into_response)?;
         Ok(DesignHash(hash))
     }
 }

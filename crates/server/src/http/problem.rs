@@ -8,7 +8,10 @@ use crate::services::engraving::EngravingError;
 use crate::services::making::MakingError;
 use crate::services::media::{MediaError, PhotoError};
 use crate::services::model::ModelError;
+use crate::services::orders::OrderError;
+use crate::services::pieces::PieceError;
 use crate::services::quotes::{QuoteError, QuotingError};
+use crate::services::vault::VaultError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orfevre_catalog::Severity;
@@ -279,6 +282,69 @@ impl From<QuotingError> for Problem {
             QuotingError::Broken(_) => Problem::internal(msg),
             QuotingError::Catalog(e) => e.into(),
             QuotingError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<OrderError> for Problem {
+    fn from(e: OrderError) -> Problem {
+        let msg = e.to_string();
+        match e {
+            OrderError::Quote(q) => quote(q, "/quote"),
+            OrderError::CustomerField { field: f, max } => {
+                field(&format!("/customer/{f}"), format!("at most {max} characters"))
+            }
+            OrderError::KeyReused(order) => Problem::invalid("idempotency-key-reused", msg)
+                .at("header:idempotency-key", "already used with another body")
+                .with("order_id", order),
+            OrderError::QuoteUsed(order) => {
+                Problem::conflict(msg).at("/quote", "one order per quote").with("order_id", order)
+            }
+            OrderError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<VaultError> for Problem {
+    fn from(e: VaultError) -> Problem {
+        let msg = e.to_string();
+        match e {
+            VaultError::UnsupportedType(_) => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                msg,
+            )
+            .at("header:content-type", format!("one of {}", crate::services::media::accepted())),
+            VaultError::DeclaredTooLarge(kind) => too_large(kind.max_bytes() as usize)
+                .at("header:content-length", format!("a {} is at most {} bytes", kind.as_str(), kind.max_bytes())),
+            VaultError::Name => {
+                let why = msg.trim_start_matches("name: ").to_string();
+                Problem::invalid("validation", msg).at("query:name", why)
+            }
+            VaultError::Full(kind) => Problem::conflict(msg).with("limit", kind.max_items()),
+            VaultError::Mismatch(_) => {
+                Problem::invalid("media-mismatch", msg).at("header:content-type", "does not match the file's content")
+            }
+            VaultError::Media(e) => e.into(),
+            VaultError::Photo(e) => e.into(),
+            VaultError::Broken(_) => Problem::internal(msg),
+            VaultError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<PieceError> for Problem {
+    fn from(e: PieceError) -> Problem {
+        let msg = e.to_string();
+        match e {
+            PieceError::NoPiece(_) | PieceError::UnknownTag(_) => Problem::not_found(msg),
+            PieceError::NotATap(why) => Problem::bad_request("tap", msg).at("query:", why),
+            PieceError::Forged(_) => Problem::forbidden(msg).at("query:", "not a genuine tap"),
+            PieceError::NotTapped => Problem::forbidden(msg),
+            PieceError::WrongPin { .. } => Problem::forbidden(msg).at("/pin", "wrong PIN"),
+            PieceError::Keys(_) => Problem::internal(msg),
+            PieceError::Store(e) => e.into(),
         }
     }
 }

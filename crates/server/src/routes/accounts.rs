@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use orfevre_commerce::{policy, Role};
+use orfevre_engine::Design;
+use orfevre_store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -68,6 +70,14 @@ async fn hash_blocking(password: String) -> ApiResult<String> {
         .map_err(Problem::internal)
 }
 
+/// A store error on creating an account: a taken email points at `/email`.
+fn email_taken(e: StoreError) -> Problem {
+    match e {
+        StoreError::Unique(_) => Problem::from(e).at("/email", "taken"),
+        other => other.into(),
+    }
+}
+
 /// Create a shopper account and sign in.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = Credentials,
     responses((status = 201, body = SessionView), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -75,8 +85,7 @@ pub async fn register(State(s): S, Json(c): Json<Credentials>) -> ApiResult<Resp
     let email = accounts::parse_email(&c.email)?;
     accounts::check_password(&c.password)?;
     let hash = hash_blocking(c.password).await?;
-    let user =
-        s.store.create_user(&email, &hash, Role::Shopper).await.map_err(|e| Problem::from(e).at("/email", "taken"))?;
+    let user = s.store.create_user(&email, &hash, Role::Shopper).await.map_err(email_taken)?;
     open_session(&s, &user, StatusCode::CREATED).await
 }
 
@@ -143,21 +152,20 @@ pub struct DesignSummary {
     responses((status = 200, body = [DesignSummary]), (status = 401, body = Problem)))]
 pub async fn my_designs(State(s): S, who: Principal) -> ApiResult<axum::Json<Vec<DesignSummary>>> {
     let Some(uid) = who.user_id() else { return Err(Problem::unauthorized()) };
-    let rows = s.store.user_designs(uid).await?;
-    Ok(axum::Json(
-        rows.into_iter()
-            .map(|r| DesignSummary {
-                base: serde_json::from_str::<serde_json::Value>(&r.body)
-                    .ok()
-                    .and_then(|v| v["base"].as_str().map(String::from))
-                    .unwrap_or_default(),
-                share_url: format!("{}/d/{}", s.public_url, r.hash),
-                hash: r.hash,
-                catalog_version: r.catalog_version,
-                saved_at: rfc3339(r.created_at),
-            })
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    for r in s.store.user_designs(uid).await? {
+        // A stored design is one this server wrote: one that does not read is the server's fault.
+        let d = Design::from_json(r.body.as_bytes())
+            .map_err(|e| Problem::internal(format!("stored design {}: {e}", r.hash)))?;
+        out.push(DesignSummary {
+            base: d.base,
+            share_url: format!("{}/d/{}", s.public_url, r.hash),
+            hash: r.hash,
+            catalog_version: r.catalog_version,
+            saved_at: rfc3339(r.created_at),
+        });
+    }
+    Ok(axum::Json(out))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -188,6 +196,6 @@ pub async fn create_staff(State(s): S, who: Principal, Json(n): Json<NewStaff>) 
     let email = accounts::parse_email(&n.email)?;
     accounts::check_password(&n.password)?;
     let hash = hash_blocking(n.password).await?;
-    let u = s.store.create_user(&email, &hash, n.role).await.map_err(|e| Problem::from(e).at("/email", "taken"))?;
+    let u = s.store.create_user(&email, &hash, n.role).await.map_err(email_taken)?;
     Ok((StatusCode::CREATED, axum::Json(UserView { id: u.id, email: u.email, role: n.role })).into_response())
 }

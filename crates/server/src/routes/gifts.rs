@@ -2,7 +2,7 @@
 //! whoever redeems it, signed in, owns the piece.
 
 use crate::http::{ApiResult, Json, Principal, Problem, S};
-use crate::services::pieces::{find, piece_view, Access, PieceView, GIFT_TTL};
+use crate::services::pieces::{find, piece_view, transferred, Access, PieceView, GIFT_TTL};
 use crate::services::rfc3339;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -13,7 +13,6 @@ use axum::Router;
 use orfevre_commerce::GiftVault;
 use orfevre_store::{now_ms, Redeemed};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -72,11 +71,7 @@ pub async fn claim(State(s): S, who: Principal, Json(c): Json<Claim>) -> ApiResu
         return Err(Problem::invalid("validation", "/code: 12 letters and digits (XXXX-XXXX-XXXX)")
             .at("/code", "12 letters and digits"));
     }
-    let payload = |serial: &str, vault: GiftVault| {
-        json!({"type": "piece.transferred", "timestamp": rfc3339(now_ms()), "data": {"serial": serial, "vault": vault}})
-            .to_string()
-    };
-    match s.store.redeem_claim(&c.code, &user, &who.actor(), payload).await? {
+    match s.store.redeem_claim(&c.code, &user, &who.actor(), transferred).await? {
         Redeemed::Done { serial, wiped } => {
             s.media.delete_items(&wiped).await;
             let p = find(&s, &serial).await?;

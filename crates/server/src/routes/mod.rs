@@ -28,7 +28,7 @@ use std::sync::Arc;
 /// Every resource's routes.
 pub fn all() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/api/v1/openapi.json", axum::routing::get(crate::openapi::json))
+        .route("/api/v1/openapi.json", axum::routing::get(|| async { axum::Json(document()) }))
         .merge(catalog::routes())
         .merge(versions::routes())
         .merge(designs::routes())
@@ -48,8 +48,13 @@ pub fn all() -> Router<Arc<AppState>> {
         .merge(site::routes())
 }
 
+/// The whole OpenAPI document, as `/api/v1/openapi.json` serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    crate::openapi::document(documents())
+}
+
 /// Every resource's part of the OpenAPI document.
-pub fn documents() -> Vec<utoipa::openapi::OpenApi> {
+fn documents() -> Vec<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
     vec![
         catalog::Api::openapi(),

@@ -5,8 +5,7 @@ use crate::http::extract::IdempotencyKey;
 use crate::http::problem;
 use crate::http::respond::created;
 use crate::http::{ApiResult, Json, Principal, Problem, Query, S};
-use crate::services::orders::{self, OrderView};
-use crate::services::quotes;
+use crate::services::orders::{self, Customer, Maker, OrderView, Placed};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
@@ -14,7 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use orfevre_commerce::{policy, Actor, OrderStatus, UnknownValue};
-use orfevre_store::{now_ms, Created, NewOrder, Order, Transition};
+use orfevre_store::{Order, Transition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -29,16 +28,6 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(create_order, list_orders, get_order, set_order_status))]
 pub struct Api;
-
-#[derive(Clone, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Customer {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// Free text for the workshop (gift message, delivery notes).
-    pub note: Option<String>,
-}
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -63,55 +52,21 @@ pub async fn create_order(
 ) -> ApiResult<Response> {
     let role = who.require(policy::ORDER_MAKERS)?;
     let IdempotencyKey(key) = key?;
-    let claims = quotes::verify(&s.quote_key, &req.quote, now_ms()).map_err(|e| problem::quote(e, "/quote"))?;
-    let customer = req.customer.clone().unwrap_or(Customer { name: None, email: None, phone: None, note: None });
-    for (field, v, max) in [
-        ("name", &customer.name, 200),
-        ("email", &customer.email, 254),
-        ("phone", &customer.phone, 40),
-        ("note", &customer.note, 2000),
-    ] {
-        if v.as_ref().is_some_and(|v| v.chars().count() > max) {
-            return Err(problem::field(&format!("/customer/{field}"), format!("at most {max} characters")));
-        }
-    }
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&req).map_err(Problem::internal)?));
-    let new = NewOrder {
+    let maker = Maker {
         principal: who.key().unwrap_or_default(),
-        idempotency_key: key,
-        request_hash,
         user_id: who.user_id().map(String::from),
         token_id: who.token_id().map(String::from),
-        quote_id: claims.id.clone(),
-        design_hash: claims.design.clone(),
-        catalog_version: claims.catalog_version.clone(),
-        total: claims.total.clone(),
-        currency: claims.currency.clone(),
-        customer: serde_json::to_value(&customer).map_err(Problem::internal)?,
-        status: OrderStatus::initial(role),
+        role,
     };
-    match s.store.create_order(new, |o| orders::payload(o, "order.created")).await? {
-        Created::New(o) => {
-            metrics::counter!("orfevre_orders_created_total").increment(1);
-            let id = o.id.clone();
-            Ok(created(format!("/api/v1/orders/{id}"), orders::view(&s.store, &s.public_url, o).await?))
-        }
-        Created::Replayed(o) => {
-            let id = o.id.clone();
-            let mut r = created(format!("/api/v1/orders/{id}"), orders::view(&s.store, &s.public_url, o).await?);
-            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(r)
-        }
-        Created::KeyReused(o) => Err(Problem::invalid(
-            "idempotency-key-reused",
-            format!("this Idempotency-Key was used for order {} with a different request", o.id),
-        )
-        .at("header:idempotency-key", "already used with another body")
-        .with("order_id", o.id)),
-        Created::QuoteUsed(id) => Err(Problem::conflict(format!("this quote was already ordered as {id}"))
-            .at("/quote", "one order per quote")
-            .with("order_id", id)),
+    let customer = req.customer.unwrap_or_default();
+    let (o, placed) = orders::place(&s, maker, &key, &request_hash, &req.quote, customer).await?;
+    let id = o.id.clone();
+    let mut r = created(format!("/api/v1/orders/{id}"), orders::view(&s.store, &s.public_url, o).await?);
+    if placed == Placed::Replayed {
+        r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
+    Ok(r)
 }
 
 /// Whether the caller may see this order: staff who handle orders, or its maker.

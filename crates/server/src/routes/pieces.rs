@@ -8,7 +8,9 @@ use crate::http::problem;
 use crate::http::respond::created;
 use crate::http::{ApiResult, Json, Principal, Problem, Query, S};
 use crate::services::making::{self, Made};
-use crate::services::pieces::{access, find, identity_url, piece_view, tag_keys, Access, PieceView, TagKeys, MAX_NOTE};
+use crate::services::pieces::{
+    find, identity_url, piece_view, tag_keys, view_as, Access, PieceView, TagKeys, MAX_NOTE,
+};
 use crate::state::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -82,16 +84,8 @@ pub async fn make_piece(State(s): S, who: Principal, Path(id): Path<String>, req
             return Err(Problem::conflict(format!("tag {uid} is already fitted to a piece")).at("/tag_uid", "in use"));
         }
     }
-    let Made { piece: p, claim_code } = making::make(&s, &id, &who.actor()).await?;
-    let tag = match tag_uid {
-        Some(uid) => {
-            if !s.store.add_tag(&uid, &p.serial, &who.actor()).await? {
-                return Err(Problem::conflict(format!("tag {uid} is already fitted to a piece")));
-            }
-            Some(tag_keys(&s, &uid).map_err(Problem::internal)?)
-        }
-        None => None,
-    };
+    let Made { piece: p, claim_code } = making::make(&s, &id, tag_uid.as_deref(), &who.actor()).await?;
+    let tag = tag_uid.map(|uid| tag_keys(&s, &uid)).transpose()?;
     let location = format!("/api/v1/pieces/{}", p.serial);
     let view = piece_view(&s, p, Access::Staff, false).await?;
     Ok(created(location, PieceMade { piece: view, claim_code, tag }))
@@ -116,8 +110,7 @@ pub async fn order_pieces(
     let mut out = Vec::new();
     for p in s.store.pieces_of_order(&o.id).await? {
         let viewer = viewer_cookie(&headers);
-        let (a, pin) = access(&s, who.caller(viewer.as_deref()), &p).await?;
-        out.push(piece_view(&s, p, a, pin).await?);
+        out.push(view_as(&s, who.caller(viewer.as_deref()), p).await?);
     }
     Ok(axum::Json(out).into_response())
 }
@@ -133,8 +126,7 @@ pub async fn get_piece(
 ) -> ApiResult<Response> {
     let p = find(&s, &serial).await?;
     let viewer = viewer_cookie(&headers);
-    let (a, pin) = access(&s, who.caller(viewer.as_deref()), &p).await?;
-    let mut r = axum::Json(piece_view(&s, p, a, pin).await?).into_response();
+    let mut r = axum::Json(view_as(&s, who.caller(viewer.as_deref()), p).await?).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     Ok(r)
 }

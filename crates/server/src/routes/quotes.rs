@@ -54,8 +54,7 @@ pub struct QuoteResponse {
     responses((status = 201, body = QuoteResponse), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_quote(State(s): S, Json(q): Json<QuoteRequest>) -> ApiResult<Response> {
     check_hash_at(&q.design, "/design")?;
-    let expires_at = now_ms() + s.config.quote_ttl.as_millis() as i64;
-    let claims = quotes::quote(&s, &q.design, q.currency.as_deref(), expires_at).await?;
+    let claims = quotes::quote(&s, &q.design, q.currency.as_deref()).await?;
     let token = quotes::sign(&s.quote_key, &claims);
     let out = QuoteResponse {
         expires_at: rfc3339(claims.expires_at),

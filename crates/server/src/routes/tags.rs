@@ -46,7 +46,7 @@ pub async fn add_tag(
     if !s.store.add_tag(&uid, &p.serial, &who.actor()).await? {
         return Err(Problem::conflict(format!("tag {uid} is already fitted to a piece")).at("/uid", "in use"));
     }
-    Ok((StatusCode::CREATED, axum::Json(tag_keys(&s, &uid).map_err(Problem::internal)?)).into_response())
+    Ok((StatusCode::CREATED, axum::Json(tag_keys(&s, &uid)?)).into_response())
 }
 
 /// Declare a tag lost (owner, admin, workshop): its taps open nothing any more.

@@ -3,11 +3,9 @@
 //! PIN given after a tap.
 
 use crate::http::auth::viewer_cookie;
+use crate::http::auth::VIEWER_COOKIE;
 use crate::http::{ApiResult, Json, Principal, Problem, S};
-use crate::services::accounts::verify_password;
-use crate::services::pieces::{
-    access, find, piece_view, viewer, PieceView, MAX_PIN_ATTEMPTS, VIEWER_COOKIE, VIEWER_TTL,
-};
+use crate::services::pieces::{self, find, view_as, PieceView, Tapped, VIEWER_TTL};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -16,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use orfevre_store::TapOutcome;
-use orfevre_twin::sun;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -82,24 +79,12 @@ fn refused_tap_page(s: &AppState, headers: &HeaderMap, p: &Problem) -> Response 
 
 async fn check_tap(s: &AppState, uri: &Uri) -> ApiResult<Response> {
     let url = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/t");
-    let params =
-        sun::parse_url(url).map_err(|e| Problem::bad_request("tap", e.to_string()).at("query:", e.to_string()))?;
-    let twin = &s.twin;
-    let t = sun::verify_keyed(&params, &twin.meta_key, |uid| Ok(twin.file_key(uid))).map_err(|e| {
-        metrics::counter!("nfc_taps_total", "outcome" => "forged").increment(1);
-        tracing::warn!(url, "forged NFC tap");
-        Problem::forbidden(e.to_string()).at("query:", "not a genuine tap")
-    })?;
-    let outcome = s.store.advance_tag(&t.uid, i64::from(t.counter)).await?;
-    let (serial, fragment, label) = match outcome {
-        TapOutcome::Accepted { serial } => (serial, "", "accepted"),
-        TapOutcome::Replayed { serial, .. } => (serial, "#tap-replayed", "replayed"),
-        TapOutcome::Revoked { serial } => (serial, "#tap-revoked", "revoked"),
-        TapOutcome::Unknown => {
-            return Err(Problem::not_found(format!("tag {} is genuine but fitted to no piece", t.uid)));
-        }
+    let Tapped { serial, outcome, viewer } = pieces::tap(s, url).await?;
+    let (fragment, label) = match outcome {
+        TapOutcome::Replayed { .. } => ("#tap-replayed", "replayed"),
+        TapOutcome::Revoked { .. } => ("#tap-revoked", "revoked"),
+        TapOutcome::Accepted { .. } | TapOutcome::Unknown => ("", "accepted"),
     };
-    metrics::counter!("nfc_taps_total", "outcome" => label).increment(1);
     let mut r = Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, format!("/p/{serial}{fragment}"))
@@ -107,18 +92,14 @@ async fn check_tap(s: &AppState, uri: &Uri) -> ApiResult<Response> {
         .header("x-orfevre-tap", label)
         .body(Body::empty())
         .map_err(Problem::internal)?;
-    if label == "accepted" {
-        let p = find(s, &serial).await?;
-        if p.tap_access && p.revoked_at.is_none() {
-            let secret = s.store.create_viewer(&serial, p.pin_hash.is_some(), VIEWER_TTL).await?;
-            let secure = if s.config.cookie_secure { "; Secure" } else { "" };
-            let c = format!(
-                "{VIEWER_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                VIEWER_TTL.as_secs()
-            );
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
+    if let Some(secret) = viewer {
+        let secure = if s.config.cookie_secure { "; Secure" } else { "" };
+        let c = format!(
+            "{VIEWER_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            VIEWER_TTL.as_secs()
+        );
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
         }
     }
     Ok(r)
@@ -142,25 +123,6 @@ pub async fn unlock(
 ) -> ApiResult<Response> {
     let p = find(&s, &serial).await?;
     let cookie = viewer_cookie(&headers);
-    let Some((secret, needs_pin)) = viewer(&s, cookie.as_deref(), &p).await? else {
-        return Err(Problem::forbidden("tap the piece's tag first: the PIN unlocks a tap, not a link"));
-    };
-    if needs_pin {
-        let right = p.pin_hash.as_deref().is_some_and(|h| verify_password(&u.pin, h));
-        s.store.viewer_pin(&secret, right).await?;
-        if !right {
-            let left = s.store.viewer(&secret).await?.map(|v| MAX_PIN_ATTEMPTS - v.attempts).unwrap_or(0);
-            if left <= 0 {
-                s.store.drop_viewer(&secret).await?;
-            }
-            return Err(Problem::forbidden(if left > 0 {
-                format!("wrong PIN; {left} attempt(s) left")
-            } else {
-                "wrong PIN; tap the tag again to retry".to_string()
-            })
-            .at("/pin", "wrong PIN"));
-        }
-    }
-    let (a, pin) = access(&s, who.caller(cookie.as_deref()), &p).await?;
-    Ok(axum::Json(piece_view(&s, p, a, pin).await?).into_response())
+    pieces::unlock(&s, &p, cookie.as_deref(), &u.pin).await?;
+    Ok(axum::Json(view_as(&s, who.caller(cookie.as_deref()), p).await?).into_response())
 }

@@ -173,7 +173,7 @@ pub async fn set_metal_prices(
     Json(req): Json<MetalPrices>,
 ) -> ApiResult<Response> {
     who.require(policy::CATALOG_STAFF)?;
-    let set = catalogs::sources(&s.store, &version).await.map_err(Problem::internal)?;
+    let set = catalogs::sources(&s.store, &version).await?;
     let set = set.ok_or_else(|| Problem::not_found(format!("there is no catalog version {version}")))?;
     let edited = orfevre_catalog::edit::set_metal_prices(&set, &req.version, &req.prices).map_err(|e| {
         let pointer = if e.key == "version" { "/version".to_string() } else { format!("/prices/{}", e.key) };

@@ -109,25 +109,24 @@ pub async fn list_deliveries(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Vec<DeliveryView>>> {
     who.require(policy::ADMIN)?;
-    Ok(axum::Json(
-        s.store
-            .deliveries(&id)
-            .await?
-            .into_iter()
-            .map(|d| DeliveryView {
-                state: if d.delivered_at.is_some() {
-                    "delivered"
-                } else if d.failed_at.is_some() {
-                    "failed"
-                } else {
-                    "pending"
-                },
-                id: d.id,
-                event_type: d.event_type,
-                attempts: d.attempts,
-                last_error: d.last_error,
-                payload: serde_json::from_str(&d.payload).unwrap_or_default(),
-            })
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    for d in s.store.deliveries(&id).await? {
+        out.push(DeliveryView {
+            state: if d.delivered_at.is_some() {
+                "delivered"
+            } else if d.failed_at.is_some() {
+                "failed"
+            } else {
+                "pending"
+            },
+            // The server wrote this payload: one that does not read is its own fault.
+            payload: serde_json::from_str(&d.payload)
+                .map_err(|e| Problem::internal(format!("delivery {}: payload: {e}", d.id)))?,
+            id: d.id,
+            event_type: d.event_type,
+            attempts: d.attempts,
+            last_error: d.last_error,
+        });
+    }
+    Ok(axum::Json(out))
 }

@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{Arc, RwLock};
 
-/// The demo brand, embedded so that `orfevre serve` works from any directory.
 /// Why a catalog could not be read, stored or found.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -101,6 +100,7 @@ impl CatalogInfo {
     }
 }
 
+/// The demo brand, embedded so that `orfevre serve` works from any directory.
 static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../catalogs/demo");
 
 /// The embedded demo catalog's files (examples left out, as `SourceSet::from_dir` does).
@@ -137,8 +137,9 @@ fn to_json(set: &SourceSet) -> Result<String> {
     serde_json::to_string(&files).map_err(|e| CatalogError::Broken(e.to_string()))
 }
 
-fn from_json(s: &str) -> anyhow::Result<SourceSet> {
-    let files: BTreeMap<String, String> = serde_json::from_str(s)?;
+fn from_json(s: &str) -> Result<SourceSet> {
+    let files: BTreeMap<String, String> =
+        serde_json::from_str(s).map_err(|e| CatalogError::Broken(format!("stored sources: {e}")))?;
     let mut set = SourceSet::new();
     for (p, t) in files {
         set.insert(p, t.into_bytes());
@@ -147,7 +148,7 @@ fn from_json(s: &str) -> anyhow::Result<SourceSet> {
 }
 
 /// A stored version's source files.
-pub async fn sources(store: &Store, version: &str) -> anyhow::Result<Option<SourceSet>> {
+pub async fn sources(store: &Store, version: &str) -> Result<Option<SourceSet>> {
     let Some(src) = store.catalog_sources(version).await? else { return Ok(None) };
     Ok(Some(from_json(&src)?))
 }
@@ -297,10 +298,11 @@ impl Catalogs {
         Ok(store.catalogs().await?.into_iter().find(|r| r.version == version).map(|r| r.digest).unwrap_or_default())
     }
 
-    async fn load(store: &Store, version: &str) -> anyhow::Result<Option<(Engine, Art)>> {
+    async fn load(store: &Store, version: &str) -> Result<Option<(Engine, Art)>> {
         let Some(set) = sources(store, version).await? else { return Ok(None) };
         let loaded = orfevre_catalog::load(&set);
-        let c = loaded.catalog.ok_or_else(|| anyhow::anyhow!("stored catalog {version} no longer loads"))?;
+        let c =
+            loaded.catalog.ok_or_else(|| CatalogError::Broken(format!("stored catalog {version} no longer loads")))?;
         Ok(Some((Engine::new(c), art_of(&set))))
     }
 
@@ -323,9 +325,7 @@ impl Catalogs {
         if let Some(e) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(version) {
             return Ok(Some(e.clone()));
         }
-        let Some((engine, art)) =
-            Self::load(&self.store, version).await.map_err(|e| CatalogError::Broken(format!("{e:#}")))?
-        else {
+        let Some((engine, art)) = Self::load(&self.store, version).await? else {
             return Ok(None);
         };
         let engine = Arc::new(engine);

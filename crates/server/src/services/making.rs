@@ -69,8 +69,9 @@ pub struct Made {
 }
 
 /// Records a made piece of order `order_id`: a fresh serial and status-list index, the signed
-/// certificate, the owner (the order's account), the `piece.made` event.
-pub async fn make(s: &AppState, order_id: &str, actor: &str) -> Result<Made> {
+/// certificate, the owner (the order's account), the NFC tag `tag` fitted to it, the `piece.made`
+/// event — all or nothing.
+pub async fn make(s: &AppState, order_id: &str, tag: Option<&str>, actor: &str) -> Result<Made> {
     let o = s.store.order(order_id).await?.ok_or_else(|| MakingError::NoOrder(order_id.to_string()))?;
     if !o.status.in_production_or_after() {
         return Err(MakingError::NotInProduction { order: order_id.to_string(), status: o.status });
@@ -149,7 +150,7 @@ pub async fn make(s: &AppState, order_id: &str, actor: &str) -> Result<Made> {
                 "url": url, "owner_account": new.owner_id.is_some()},
         })
         .to_string();
-        if let Some(p) = s.store.create_piece(&new, actor, &payload).await? {
+        if let Some(p) = s.store.create_piece(&new, tag, actor, &payload).await? {
             let claim_code = match &p.owner_id {
                 None => Some(s.store.create_claim(&p.serial, None, GiftVault::HandOver, BOX_CLAIM_TTL).await?),
                 Some(_) => None,

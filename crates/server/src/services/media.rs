@@ -1,6 +1,6 @@
 //! The memory vault's media: kept through `object_store` (a local directory by default), checked
-//! by their first bytes, photos cleaned of their location and given a thumbnail, and served with
-//! HTTP range requests (a phone's video player asks for ranges and seeks with them).
+//! by their first bytes, photos cleaned of their location and given a thumbnail, videos and voice
+//! streamed in, and read back whole or by byte range (`http::ranges` answers range requests).
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -60,7 +60,7 @@ pub fn kind_of(content_type: &str) -> Option<(&'static str, Kind)> {
 }
 
 /// Whether `mime` is an ISO base media file (MP4, QuickTime, M4A), whose location boxes the
-/// vault removes ([`crate::bmff`]).
+/// vault removes ([`super::bmff`]).
 pub fn is_bmff(mime: &str) -> bool {
     matches!(mime, "video/mp4" | "video/quicktime" | "audio/mp4")
 }
@@ -185,7 +185,7 @@ impl Media {
 
     /// Streams `body` into `key` after `head` (bytes already read); refuses more than `limit`
     /// bytes in all, leaving nothing behind. With `scrubber`, an MP4 or QuickTime file loses the
-    /// place it was recorded on the way ([`crate::bmff`]); one it cannot read is refused (422).
+    /// place it was recorded on the way ([`super::bmff`]); one it cannot read is refused (422).
     /// Returns the size.
     pub async fn put_stream<E: std::fmt::Display>(
         &self,

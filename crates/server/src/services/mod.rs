@@ -14,6 +14,7 @@ pub mod model;
 pub mod orders;
 pub mod pieces;
 pub mod quotes;
+pub mod vault;
 pub mod webhooks;
 
 /// An RFC 3339 date-time of Unix milliseconds (empty if out of range).

@@ -2,9 +2,99 @@
 //! (who moves it where) are `orfevre_commerce::OrderStatus`'s; this module reads and writes
 //! through the store.
 
+use crate::services::quotes::{self, QuoteError};
 use crate::services::rfc3339;
-use orfevre_store::{Order, OrderEvent, Store, StoreError};
-use serde::Serialize;
+use crate::state::AppState;
+use orfevre_commerce::{OrderStatus, Role};
+use orfevre_store::{now_ms, Created, NewOrder, Order, OrderEvent, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Why an order is not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The quote token is not genuine, or expired.
+    #[error("{0}")]
+    Quote(QuoteError),
+    #[error("/customer/{field}: at most {max} characters")]
+    CustomerField { field: &'static str, max: usize },
+    #[error("this Idempotency-Key was used for order {0} with a different request")]
+    KeyReused(String),
+    #[error("this quote was already ordered as {0}")]
+    QuoteUsed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Free text for the workshop (gift message, delivery notes).
+    pub note: Option<String>,
+}
+
+/// Who places an order: the key their orders are found by, their account or token, their role.
+pub struct Maker {
+    pub principal: String,
+    pub user_id: Option<String>,
+    pub token_id: Option<String>,
+    pub role: Role,
+}
+
+/// Whether an order was placed now or found from an earlier request with the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placed {
+    New,
+    Replayed,
+}
+
+/// The customer's fields and their longest lengths, in characters.
+const CUSTOMER_LIMITS: [(&str, usize); 4] = [("name", 200), ("email", 254), ("phone", 40), ("note", 2000)];
+
+/// Places an order from a signed quote, once per (maker, idempotency key) and once per quote:
+/// the order, its first event and its `order.created` webhooks in one transaction. A request
+/// seen before with the same key and body gives the order it made.
+pub async fn place(
+    s: &AppState,
+    maker: Maker,
+    key: &str,
+    request_hash: &str,
+    quote: &str,
+    customer: Customer,
+) -> Result<(Order, Placed), OrderError> {
+    let claims = quotes::verify(&s.quote_key, quote, now_ms()).map_err(OrderError::Quote)?;
+    let fields = [&customer.name, &customer.email, &customer.phone, &customer.note];
+    for ((field, max), v) in CUSTOMER_LIMITS.into_iter().zip(fields) {
+        if v.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(OrderError::CustomerField { field, max });
+        }
+    }
+    let new = NewOrder {
+        principal: maker.principal,
+        idempotency_key: key.to_string(),
+        request_hash: request_hash.to_string(),
+        user_id: maker.user_id,
+        token_id: maker.token_id,
+        quote_id: claims.id,
+        design_hash: claims.design,
+        catalog_version: claims.catalog_version,
+        total: claims.total,
+        currency: claims.currency,
+        customer: serde_json::to_value(&customer).unwrap_or_default(),
+        status: OrderStatus::initial(maker.role),
+    };
+    match s.store.create_order(new, |o| payload(o, "order.created")).await? {
+        Created::New(o) => {
+            metrics::counter!("orfevre_orders_created_total").increment(1);
+            Ok((o, Placed::New))
+        }
+        Created::Replayed(o) => Ok((o, Placed::Replayed)),
+        Created::KeyReused(o) => Err(OrderError::KeyReused(o.id)),
+        Created::QuoteUsed(id) => Err(OrderError::QuoteUsed(id)),
+    }
+}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderView {

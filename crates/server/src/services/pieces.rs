@@ -12,11 +12,38 @@
 use crate::services::rfc3339;
 use crate::state::AppState;
 use orfevre_commerce::{policy, Role};
-use orfevre_store::{Piece, StoreError, VaultItem};
+use orfevre_store::{Piece, StoreError, TapOutcome, VaultItem};
 use orfevre_twin::{credential, identity, status, sun};
 use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
+
+/// Why a piece, a tap or a PIN is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PieceError {
+    #[error("no piece with serial {0}")]
+    NoPiece(String),
+    /// The tap URL is not one a tag writes.
+    #[error("{0}")]
+    NotATap(String),
+    /// The tap's CMAC does not verify: not a genuine tag of the brand.
+    #[error("{0}")]
+    Forged(String),
+    #[error("tag {0} is genuine but fitted to no piece")]
+    UnknownTag(String),
+    #[error("tap the piece's tag first: the PIN unlocks a tap, not a link")]
+    NotTapped,
+    /// A wrong PIN; `left` attempts remain on the tap (none: tap again).
+    #[error("{}", if *.left > 0 { format!("wrong PIN; {left} attempt(s) left") } else { "wrong PIN; tap the tag again to retry".to_string() })]
+    WrongPin { left: i64 },
+    /// The brand's keys or a tag's NDEF file could not be made (the server's problem).
+    #[error("{0}")]
+    Keys(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T, E = PieceError> = std::result::Result<T, E>;
 
 /// How long a genuine tap opens the vault.
 pub const VIEWER_TTL: Duration = Duration::from_secs(15 * 60);
@@ -29,7 +56,6 @@ pub const BOX_CLAIM_TTL: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
 /// Bits per status list, and how full a list is allowed to get before the next one starts (half:
 /// a random index then says little about when a piece was made).
 pub const STATUS_BITS: u64 = status::MIN_BITS as u64;
-pub const VIEWER_COOKIE: &str = "orfevre_viewer";
 pub const MAX_NOTE: usize = 500;
 pub const MAX_NAME: usize = 120;
 
@@ -124,7 +150,7 @@ impl Caller<'_> {
 
 /// A viewer capability that opens this piece's vault now: its secret, and whether the owner's
 /// PIN is still to be given.
-pub async fn viewer(s: &AppState, secret: Option<&str>, p: &Piece) -> Result<Option<(String, bool)>, StoreError> {
+pub async fn viewer(s: &AppState, secret: Option<&str>, p: &Piece) -> Result<Option<(String, bool)>> {
     let Some(secret) = secret else { return Ok(None) };
     let Some(v) = s.store.viewer(secret).await? else { return Ok(None) };
     if v.serial != p.serial || !p.tap_access || v.attempts >= MAX_PIN_ATTEMPTS {
@@ -134,7 +160,7 @@ pub async fn viewer(s: &AppState, secret: Option<&str>, p: &Piece) -> Result<Opt
 }
 
 /// What the caller sees of a piece, and whether a tap waits for the PIN.
-pub async fn access(s: &AppState, who: Caller<'_>, p: &Piece) -> Result<(Access, bool), StoreError> {
+pub async fn access(s: &AppState, who: Caller<'_>, p: &Piece) -> Result<(Access, bool)> {
     if who.owns(p) {
         return Ok((Access::Owner, false));
     }
@@ -144,9 +170,74 @@ pub async fn access(s: &AppState, who: Caller<'_>, p: &Piece) -> Result<(Access,
     Ok((if who.is_staff() { Access::Staff } else { Access::Public }, false))
 }
 
-/// The piece with this serial, or `NotFound` naming it.
-pub async fn find(s: &AppState, serial: &str) -> Result<Piece, StoreError> {
-    s.store.piece(serial).await?.ok_or_else(|| StoreError::NotFound(format!("no piece with serial {serial}")))
+/// The body of the `piece.transferred` webhook event.
+pub fn transferred(serial: &str, vault: orfevre_commerce::GiftVault) -> String {
+    serde_json::json!({
+        "type": "piece.transferred",
+        "timestamp": rfc3339(orfevre_store::now_ms()),
+        "data": {"serial": serial, "vault": vault},
+    })
+    .to_string()
+}
+
+/// The piece with this serial.
+pub async fn find(s: &AppState, serial: &str) -> Result<Piece> {
+    s.store.piece(serial).await?.ok_or_else(|| PieceError::NoPiece(serial.to_string()))
+}
+
+/// What a genuine tap did: the piece it opens, how, and the viewer capability it gives (when the
+/// owner lets taps open the vault).
+pub struct Tapped {
+    pub serial: String,
+    pub outcome: TapOutcome,
+    pub viewer: Option<String>,
+}
+
+/// Verifies a tap (its URL as the tag wrote it), advances the tag's counter once, and gives a
+/// viewer capability when the tap is fresh and the owner allows taps.
+pub async fn tap(s: &AppState, url: &str) -> Result<Tapped> {
+    let params = sun::parse_url(url).map_err(|e| PieceError::NotATap(e.to_string()))?;
+    let twin = &s.twin;
+    let t = sun::verify_keyed(&params, &twin.meta_key, |uid| Ok(twin.file_key(uid))).map_err(|e| {
+        metrics::counter!("nfc_taps_total", "outcome" => "forged").increment(1);
+        tracing::warn!(url, "forged NFC tap");
+        PieceError::Forged(e.to_string())
+    })?;
+    let outcome = s.store.advance_tag(&t.uid, i64::from(t.counter)).await?;
+    let (serial, label) = match &outcome {
+        TapOutcome::Accepted { serial } => (serial.clone(), "accepted"),
+        TapOutcome::Replayed { serial, .. } => (serial.clone(), "replayed"),
+        TapOutcome::Revoked { serial } => (serial.clone(), "revoked"),
+        TapOutcome::Unknown => return Err(PieceError::UnknownTag(t.uid.to_string())),
+    };
+    metrics::counter!("nfc_taps_total", "outcome" => label).increment(1);
+    let mut viewer = None;
+    if let TapOutcome::Accepted { .. } = outcome {
+        let p = find(s, &serial).await?;
+        if p.tap_access && p.revoked_at.is_none() {
+            viewer = Some(s.store.create_viewer(&serial, p.pin_hash.is_some(), VIEWER_TTL).await?);
+        }
+    }
+    Ok(Tapped { serial, outcome, viewer })
+}
+
+/// Gives the owner's PIN on the tap capability `secret` (from the tap's cookie). A wrong PIN
+/// counts; after [`MAX_PIN_ATTEMPTS`] the capability is burnt and only a new tap opens the vault.
+pub async fn unlock(s: &AppState, p: &Piece, secret: Option<&str>, pin: &str) -> Result<()> {
+    let Some((secret, needs_pin)) = viewer(s, secret, p).await? else { return Err(PieceError::NotTapped) };
+    if !needs_pin {
+        return Ok(());
+    }
+    let right = p.pin_hash.as_deref().is_some_and(|h| crate::services::accounts::verify_password(pin, h));
+    s.store.viewer_pin(&secret, right).await?;
+    if right {
+        return Ok(());
+    }
+    let left = s.store.viewer(&secret).await?.map(|v| MAX_PIN_ATTEMPTS - v.attempts).unwrap_or(0);
+    if left <= 0 {
+        s.store.drop_viewer(&secret).await?;
+    }
+    Err(PieceError::WrongPin { left })
 }
 
 // ----- views -----------------------------------------------------------------------------------
@@ -236,8 +327,14 @@ pub fn item_view(serial: &str, i: &VaultItem) -> ItemView {
     }
 }
 
+/// The piece as `who` may see it.
+pub async fn view_as(s: &AppState, who: Caller<'_>, p: Piece) -> Result<PieceView> {
+    let (a, pin) = access(s, who, &p).await?;
+    piece_view(s, p, a, pin).await
+}
+
 /// The piece as `access` sees it.
-pub async fn piece_view(s: &AppState, p: Piece, access: Access, pin_required: bool) -> Result<PieceView, StoreError> {
+pub async fn piece_view(s: &AppState, p: Piece, access: Access, pin_required: bool) -> Result<PieceView> {
     let private = matches!(access, Access::Owner | Access::Staff);
     let history = s
         .store
@@ -309,15 +406,18 @@ pub struct TagKeys {
 }
 
 /// The keys and NDEF file of tag `uid` (14 hex digits, checked by the caller).
-pub fn tag_keys(s: &AppState, uid: &str) -> anyhow::Result<TagKeys> {
-    let uid_bytes: [u8; 7] =
-        hex::decode(uid)?.try_into().map_err(|_| anyhow::anyhow!("a tag UID is 7 bytes: {uid}"))?;
+pub fn tag_keys(s: &AppState, uid: &str) -> Result<TagKeys> {
+    let keys = |why: String| PieceError::Keys(why);
+    let uid_bytes: [u8; 7] = hex::decode(uid)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| keys(format!("a tag UID is 7 bytes: {uid}")))?;
     let url = format!("{}/t?picc_data={}&cmac={}", s.public_url, "0".repeat(32), "0".repeat(16));
-    let msg = orfevre_twin::ndef::uri_message(&url)?;
+    let msg = orfevre_twin::ndef::uri_message(&url).map_err(|e| keys(e.to_string()))?;
     let file = orfevre_twin::ndef::type4_file(&msg);
     let find = |needle: &[u8]| file.windows(needle.len()).position(|w| w == needle).map(|i| i + needle.len());
-    let picc = find(b"picc_data=").ok_or_else(|| anyhow::anyhow!("no PICC placeholder"))?;
-    let mac = find(b"cmac=").ok_or_else(|| anyhow::anyhow!("no CMAC placeholder"))?;
+    let picc = find(b"picc_data=").ok_or_else(|| keys("no PICC placeholder".into()))?;
+    let mac = find(b"cmac=").ok_or_else(|| keys("no CMAC placeholder".into()))?;
     Ok(TagKeys {
         uid: uid.to_string(),
         meta_read_key: hex::encode_upper(s.twin.meta_key),

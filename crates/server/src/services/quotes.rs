@@ -99,13 +99,8 @@ pub enum QuotingError {
 }
 
 /// Quotes a saved, valid design at the published catalog's price, in `currency` (default: the
-/// brand's main one), valid until `expires_at` (Unix ms).
-pub async fn quote(
-    s: &Arc<AppState>,
-    design: &str,
-    currency: Option<&str>,
-    expires_at: i64,
-) -> Result<Claims, QuotingError> {
+/// brand's main one), valid for the configured time from when it is made.
+pub async fn quote(s: &Arc<AppState>, design: &str, currency: Option<&str>) -> Result<Claims, QuotingError> {
     let row = s.store.design(design).await?.ok_or_else(|| QuotingError::NoDesign(design.to_string()))?;
     // The published version is read from the database, not the cache: a quote is never made on a
     // catalog another server has just replaced.
@@ -131,7 +126,7 @@ pub async fn quote(
         catalog_version: active,
         total: ev.price.total.amount_string(),
         currency: ev.price.total.currency.to_string(),
-        expires_at,
+        expires_at: orfevre_store::now_ms() + s.config.quote_ttl.as_millis() as i64,
     })
 }
 
