@@ -6,13 +6,13 @@
 //! in the database, so several servers on one PostgreSQL behave as one. What it caches (compiled
 //! catalog versions) never changes once stored.
 //!
-//! In rooms, each allowed to import only those below it (tests/layering.rs holds them to it):
-//! - [`services`]: the work, without axum — each module with its own error enum;
-//! - [`state`]: what a server is told and holds;
+//! In rooms (tests/it/layering.rs holds them to it):
+//! - [`services`] and [`state`]: the work and what a server holds, without HTTP — each service
+//!   with its own error enum;
 //! - [`http`]: the kernel — problems (and every service error's mapping to one), extractors,
-//!   auth and role policies, responses;
+//!   auth and role policies, responses; it never imports a route;
 //! - [`routes`]: one module per resource, never importing another;
-//! - this file: the router, its middleware, and the serving loop.
+//! - this file: the middleware around the routes, and the serving loop.
 
 // A `Problem` is the error of every handler and becomes the HTTP response as is; it is large,
 // but only on the error path, where boxing would buy nothing measurable.

@@ -6,7 +6,8 @@
 //!
 //! - [`python`]: a Python with all of them, in a virtual environment under the target directory
 //!   (`target/orfevre-py`), made on first use from the requirements files and remade when they
-//!   change. Test binaries run in parallel: a file lock makes the first one build it and the
+//!   change. It sees the system's packages, so a checker already installed at the pinned version
+//!   is not fetched again. Test binaries run in parallel: a file lock makes the first one build it and the
 //!   others wait for it.
 //! - [`skip`]: a check that cannot run says so on the terminal even when its test passes
 //!   (`cargo test` captures a passing test's output, so a plain `eprintln!` would be seen by
@@ -124,7 +125,13 @@ fn environment() -> Result<PathBuf, String> {
     }
     visible("orfevre-tests: making the checkers' Python environment in target/orfevre-py (once)");
     let _ = std::fs::remove_dir_all(&venv);
-    let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).output().map_err(|e| format!("python3: {e}"))?;
+    // The system's packages stay visible: a checker already installed at the pinned version is not
+    // downloaded again; what is missing or at another version is installed in the environment.
+    let made = Command::new("python3")
+        .args(["-m", "venv", "--system-site-packages"])
+        .arg(&venv)
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
     if !made.status.success() {
         return Err(format!("python3 -m venv failed: {}", String::from_utf8_lossy(&made.stderr).trim()));
     }

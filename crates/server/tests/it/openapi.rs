@@ -1,6 +1,6 @@
 //! The OpenAPI document is a contract: reorganising the service must not change it. The golden
 //! file is the document as served; a deliberate change re-blesses it with `ORFEVRE_BLESS=1 cargo
-//! test -p orfevre-server --test openapi` and shows up in review as a diff of that file.
+//! test -p orfevre-server --test it openapi` and shows up in review as a diff of that file.
 //!
 //! Only order is ignored (object keys, and the order of array elements), so that moving a handler
 //! from one module to another, which reorders utoipa's output, is not a change.
