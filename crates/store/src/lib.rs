@@ -23,7 +23,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 pub mod accounts;
@@ -130,6 +130,26 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The histories a new event is stamped in: its table and the column naming whose history it is.
+#[derive(Clone, Copy)]
+pub(crate) enum History {
+    Order,
+    Piece,
+}
+
+/// The time to stamp a new event of `owner`'s history with: `now`, or a millisecond after the
+/// history's last event if that is later, so that a history read back in time order is the order
+/// of its writes (two events within one millisecond would otherwise tie, and read back in either
+/// order).
+pub(crate) async fn next_event_at(tx: &mut Tx<'_>, history: History, owner: &str, now: i64) -> Result<i64> {
+    let sql = match history {
+        History::Order => "SELECT MAX(at) AS last FROM order_events WHERE order_id = $1",
+        History::Piece => "SELECT MAX(at) AS last FROM piece_events WHERE serial = $1",
+    };
+    let last: Option<i64> = sqlx::query(sql).bind(owner).fetch_one(&mut **tx).await?.try_get("last")?;
+    Ok(last.map_or(now, |l| now.max(l + 1)))
+}
 
 /// A column holding one word of a closed set (a role, a status, a kind), decoded by parsing it:
 /// an unknown word is a decoding error that names the word and the words known, which the store

@@ -3,7 +3,9 @@
 //! transaction.
 
 use crate::webhooks::enqueue;
-use crate::{is_unique_violation, new_id, now_ms, JsonText, Result, Store, StoreError, Tx, Word};
+use crate::{
+    is_unique_violation, new_id, next_event_at, now_ms, History, JsonText, Result, Store, StoreError, Tx, Word,
+};
 use orfevre_commerce::OrderStatus;
 use serde::Serialize;
 use sqlx::Row;
@@ -250,16 +252,9 @@ impl Store {
     }
 }
 
-/// Records an order's event. Its time is at least a millisecond after the order's last event, so
-/// that a history read back in time order is the order of the writes (two moves within one
-/// millisecond would otherwise tie).
-async fn add_event(tx: &mut Tx<'_>, order: &str, status: OrderStatus, actor: &str, at: i64) -> Result<()> {
-    let last: Option<i64> = sqlx::query("SELECT MAX(at) AS last FROM order_events WHERE order_id = $1")
-        .bind(order)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("last")?;
-    let at = last.map_or(at, |l| at.max(l + 1));
+/// Records an order's event, stamped after the order's last one ([`next_event_at`]).
+async fn add_event(tx: &mut Tx<'_>, order: &str, status: OrderStatus, actor: &str, now: i64) -> Result<()> {
+    let at = next_event_at(tx, History::Order, order, now).await?;
     sqlx::query("INSERT INTO order_events (id, order_id, status, actor, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(new_id("evt_"))
         .bind(order)

@@ -2,7 +2,9 @@
 //! compare-and-set on the design they were checked against, revoked once.
 
 use crate::webhooks::enqueue;
-use crate::{is_unique_violation, new_id, now_ms, Flag, JsonText, Result, Store, StoreError, Tx, Word};
+use crate::{
+    is_unique_violation, new_id, next_event_at, now_ms, Flag, History, JsonText, Result, Store, StoreError, Tx, Word,
+};
 use orfevre_commerce::PieceEventKind;
 use serde::Serialize;
 use sqlx::Row;
@@ -98,14 +100,9 @@ pub(crate) async fn add_event(
     kind: PieceEventKind,
     detail: &serde_json::Value,
     actor: &str,
-    at: i64,
+    now: i64,
 ) -> Result<()> {
-    let last: Option<i64> = sqlx::query("SELECT MAX(at) AS last FROM piece_events WHERE serial = $1")
-        .bind(serial)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("last")?;
-    let at = last.map_or(at, |l| at.max(l + 1));
+    let at = next_event_at(tx, History::Piece, serial, now).await?;
     sqlx::query("INSERT INTO piece_events (id, serial, kind, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id("pev_"))
         .bind(serial)
