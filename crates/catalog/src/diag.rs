@@ -78,6 +78,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("out-of-stock", "warning: a component with no stock left"),
     ("unused", "warning: a material or metal nothing uses"),
     ("rule-string-match", "warning: a rule that matches SKUs by text"),
+    ("no-machine", "warning: an engraving field that names no machine"),
 ];
 
 impl Diagnostic {

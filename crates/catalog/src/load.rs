@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 mod base;
 mod rule;
+mod workshop;
 use base::BaseCtx;
 
 /// Largest catalog file read (a catalog is reviewed text, not data dumps).
@@ -596,6 +597,11 @@ impl<'a> Resolver<'a> {
             materials.iter().enumerate().map(|(i, m)| (m.id.clone(), i as MaterialId)).collect();
         let font_ix: HashMap<String, FontId> =
             fonts.iter().enumerate().map(|(i, m)| (m.id.clone(), i as FontId)).collect();
+        let production = self.production(&files);
+        let machines = self.machines(&files, &mut seen);
+        let jigs = self.jigs(&files, &mut seen, &machines);
+        let machine_ix: HashMap<String, MachineId> =
+            machines.iter().enumerate().map(|(i, m)| (m.id.clone(), i as MachineId)).collect();
         self.extra.used_metals = vec![false; metals.len()];
         self.extra.used_materials = vec![false; materials.len()];
 
@@ -737,6 +743,7 @@ impl<'a> Resolver<'a> {
                     glyph: c.glyph.as_ref().map(|g| g.get_ref().clone()),
                     colour,
                     enamel,
+                    bin: c.bin.clone(),
                     loc,
                 });
             }
@@ -763,6 +770,7 @@ impl<'a> Resolver<'a> {
                     stone_ix: &stone_ix,
                     mat_ix: &mat_ix,
                     font_ix: &font_ix,
+                    machine_ix: &machine_ix,
                     materials: &materials,
                 };
                 match self.resolve_base(f, x, &ctx) {
@@ -850,6 +858,9 @@ impl<'a> Resolver<'a> {
             bases,
             rules,
             bundles,
+            production,
+            machines,
+            jigs,
             families,
             tags,
             by_sku,
@@ -1009,6 +1020,7 @@ impl<'a> Resolver<'a> {
             "font" => "font",
             "component" => "component",
             "base" => "base",
+            "machine" => "machine",
             _ => "material",
         }
     }

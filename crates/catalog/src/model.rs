@@ -257,6 +257,8 @@ pub struct Component {
     pub glyph: Option<String>,
     pub colour: Option<MaterialId>,
     pub enamel: Option<MaterialId>,
+    /// Where the workshop keeps it.
+    pub bin: Option<String>,
     pub loc: Loc,
 }
 
@@ -547,6 +549,8 @@ pub enum FieldSpec {
         /// Fewest characters a filled field takes (0: any).
         min_length: u32,
         min_stroke: Option<Mm>,
+        /// The laser its engravings are made on, and at which settings.
+        machine: Option<MachineId>,
         price_per_character: Decimal,
         price: Decimal,
         /// Days the engraving adds to the piece's lead time when the field is filled.
@@ -672,6 +676,97 @@ pub struct Bundle {
     pub discount_percent: Decimal,
 }
 
+pub type MachineId = u32;
+
+/// The workshop's tolerances.
+#[derive(Clone, Debug)]
+pub struct Production {
+    /// How far a made piece's weight may be from the evaluation's, per cent either way.
+    pub weight_tolerance_percent: Decimal,
+    /// Days the workshop adds from payment to dispatch.
+    pub handling_days: u32,
+}
+
+impl Default for Production {
+    fn default() -> Production {
+        Production { weight_tolerance_percent: Decimal::from(5), handling_days: 2 }
+    }
+}
+
+/// How a laser makes an engraving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaserMode {
+    /// Areas hatched.
+    Fill,
+    /// Outlines traced.
+    Line,
+    /// Strokes followed (single-line fonts).
+    SingleLine,
+}
+
+impl LaserMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaserMode::Fill => "fill",
+            LaserMode::Line => "line",
+            LaserMode::SingleLine => "single-line",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LaserMode> {
+        [LaserMode::Fill, LaserMode::Line, LaserMode::SingleLine].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A laser of the workshop and the settings it engraves at.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub id: String,
+    pub name: String,
+    pub mode: LaserMode,
+    /// GRBL `S`, 0–1000.
+    pub power: u32,
+    pub speed_mm_min: Decimal,
+    pub passes: u32,
+    pub hatch: Mm,
+    pub spot: Mm,
+    /// The bed's width and height.
+    pub bed: Option<(Mm, Mm)>,
+    pub loc: Loc,
+}
+
+/// A plate of fixed slots for one machine.
+#[derive(Clone, Debug)]
+pub struct Jig {
+    pub id: String,
+    pub name: String,
+    pub machine: MachineId,
+    pub slot: (Mm, Mm),
+    pub columns: u32,
+    pub rows: u32,
+    pub pitch: (Mm, Mm),
+    pub origin: (Mm, Mm),
+    pub loc: Loc,
+}
+
+impl Jig {
+    /// The slots' bottom-left corners, row by row from the origin's row, serpentine (the second
+    /// row right to left) so the head's travel between neighbours stays short.
+    pub fn slots(&self) -> Vec<(Mm, Mm)> {
+        let mut out = Vec::with_capacity((self.columns * self.rows) as usize);
+        for r in 0..self.rows {
+            let cols: Vec<u32> =
+                if r % 2 == 0 { (0..self.columns).collect() } else { (0..self.columns).rev().collect() };
+            for c in cols {
+                out.push((
+                    Mm::from_um(self.origin.0.um() + c as i64 * self.pitch.0.um()),
+                    Mm::from_um(self.origin.1.um() + r as i64 * self.pitch.1.um()),
+                ));
+            }
+        }
+        out
+    }
+}
+
 /// A loaded, resolved catalog: one brand at one version.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -687,6 +782,9 @@ pub struct Catalog {
     pub bases: Vec<Base>,
     pub rules: Vec<Rule>,
     pub bundles: Vec<Bundle>,
+    pub production: Production,
+    pub machines: Vec<Machine>,
+    pub jigs: Vec<Jig>,
     pub families: Vec<String>,
     pub tags: Vec<String>,
     pub by_sku: HashMap<String, CompId>,
@@ -711,6 +809,9 @@ impl Catalog {
     }
     pub fn tag(&self, name: &str) -> Option<TagId> {
         self.tags.iter().position(|t| t == name).map(|i| i as TagId)
+    }
+    pub fn machine(&self, id: &str) -> Option<MachineId> {
+        self.machines.iter().position(|m| m.id == id).map(|i| i as MachineId)
     }
     pub fn metal(&self, id: &str) -> Option<MetalId> {
         self.metals.iter().position(|m| m.id == id).map(|i| i as MetalId)

@@ -43,6 +43,72 @@ pub struct RawFile {
     pub rule: Vec<S<RawRule>>,
     #[serde(default)]
     pub bundle: Vec<S<RawBundle>>,
+    pub production: Option<S<RawProduction>>,
+    #[serde(default)]
+    pub machine: Vec<S<RawMachine>>,
+    #[serde(default)]
+    pub jig: Vec<S<RawJig>>,
+}
+
+/// The workshop's tolerances.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduction {
+    /// How far a made piece's weight may be from the evaluation's, in per cent either way.
+    pub weight_tolerance_percent: Option<S<Dec>>,
+    /// Days from payment to dispatch the workshop promises on top of the pieces' lead times.
+    pub handling_days: Option<u32>,
+}
+
+/// A laser of the workshop and the settings an engraving field is made at on it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMachine {
+    pub id: S<String>,
+    pub name: Option<String>,
+    /// `fill` (hatched areas), `line` (outlines traced) or `single-line` (strokes followed).
+    pub mode: Option<S<String>>,
+    /// GRBL power `S`, 0–1000.
+    pub power: Option<S<u32>>,
+    pub speed_mm_min: Option<S<Dec>>,
+    pub passes: Option<S<u32>>,
+    /// Distance between hatch lines (fill mode).
+    pub hatch_mm: Option<S<Mm>>,
+    /// The width the laser burns.
+    pub spot_mm: Option<S<Mm>>,
+    /// The bed: the largest plate the machine takes.
+    pub bed: Option<S<RawSize2>>,
+}
+
+/// A width and a height in millimetres.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSize2 {
+    pub width_mm: Mm,
+    pub height_mm: Mm,
+}
+
+/// An x and a y in millimetres.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoint {
+    pub x_mm: Mm,
+    pub y_mm: Mm,
+}
+
+/// A plate of fixed slots on a machine's bed: `columns × rows` slots of `slot` size, the first
+/// with its bottom-left corner at `origin`, the others `pitch` apart.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJig {
+    pub id: S<String>,
+    pub name: Option<String>,
+    pub machine: Option<S<String>>,
+    pub slot: Option<S<RawSize2>>,
+    pub columns: Option<S<u32>>,
+    pub rows: Option<S<u32>>,
+    pub pitch: Option<S<RawPoint>>,
+    pub origin: Option<RawPoint>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +220,8 @@ pub struct RawComponent {
     pub glyph: Option<S<String>>,
     pub colour: Option<S<String>>,
     pub enamel: Option<S<String>>,
+    /// Where the workshop keeps it (shelf and bin), printed on pick lists.
+    pub bin: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -314,6 +382,8 @@ pub struct RawField {
     pub min_length: Option<S<u32>>,
     pub lead_time_days: Option<u32>,
     pub min_stroke_mm: Option<Mm>,
+    /// The `[[machine]]` its engravings are made on.
+    pub machine: Option<S<String>>,
     pub price_per_character: Option<Price>,
     pub price: Option<Price>,
     // choice

@@ -116,6 +116,9 @@ fn namespace(table: &str) -> Option<&'static str> {
         "bundle" => "bundle",
         "brand" => "brand",
         "pricing" => "pricing",
+        "production" => "production",
+        "machine" => "machine",
+        "jig" => "jig",
         _ => return None,
     })
 }

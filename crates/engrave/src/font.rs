@@ -71,11 +71,17 @@ impl Font {
             why: format!("cannot be read ({e})"),
         })?;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("jhf")) {
+        Font::from_file_bytes(&name, &path.to_string_lossy(), bytes)
+    }
+
+    /// A font from a file's bytes, read already: a Hershey `.jhf` by its extension, else
+    /// TrueType/OpenType.
+    pub fn from_file_bytes(name: &str, file: &str, bytes: Vec<u8>) -> Result<Font> {
+        if file.to_ascii_lowercase().ends_with(".jhf") {
             let text = String::from_utf8_lossy(&bytes);
-            Ok(Font { name, kind: Kind::Stroke(Arc::new(Hershey::parse(&text)?)) })
+            Ok(Font { name: name.into(), kind: Kind::Stroke(Arc::new(Hershey::parse(&text)?)) })
         } else {
-            Font::from_bytes(&name, bytes)
+            Font::from_bytes(name, bytes)
         }
     }
 

@@ -164,6 +164,26 @@ pub fn dxf(tp: &Toolpath) -> Vec<u8> {
     let mut d = dxf::Drawing::new();
     d.header.version = dxf::enums::AcadVersion::R2000;
     d.header.default_drawing_units = dxf::enums::Units::Millimeters;
+    // The writer stamps the time of day; a fixed date makes the same toolpath the same file, as
+    // a job derived from a design hash must be (the Julian day of 2000-01-01).
+    let epoch = chrono::DateTime::from_timestamp(946_684_800, 0).expect("a valid instant");
+    d.header.creation_date = epoch.with_timezone(&chrono::Local);
+    d.header.update_date = epoch.with_timezone(&chrono::Local);
+    d.header.creation_date_universal = epoch;
+    d.header.update_date_universal = epoch;
+    // Its identifiers are random too: derive them from the cuts instead.
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    for c in &tp.cuts {
+        for p in &c.points {
+            sha2::Digest::update(&mut h, p.x.to_le_bytes());
+            sha2::Digest::update(&mut h, p.y.to_le_bytes());
+        }
+        sha2::Digest::update(&mut h, [c.closed as u8]);
+    }
+    let digest = sha2::Digest::finalize(h);
+    let id = |b: &[u8]| uuid::Builder::from_random_bytes(b.try_into().expect("16 bytes")).into_uuid();
+    d.header.fingerprint_guid = id(&digest[..16]);
+    d.header.version_guid = id(&digest[16..]);
     for c in &tp.cuts {
         let mut pl = LwPolyline {
             vertices: c.points.iter().map(|p| LwPolylineVertex { x: p.x, y: p.y, ..Default::default() }).collect(),
@@ -183,10 +203,6 @@ pub fn dxf(tp: &Toolpath) -> Vec<u8> {
 /// Hatch lines get a laser-off run-up and run-out of the layer's overscan.
 pub fn gcode(tp: &Toolpath) -> String {
     let l = tp.layer;
-    let overscan = match l.mode {
-        Mode::Fill(h) => h.overscan,
-        _ => 0.0,
-    };
     let mut g = String::new();
     let _ = writeln!(g, "; Orfevre engraving: {} mode, {} cuts, {} pass(es)", l.mode.name(), tp.cuts.len(), l.passes);
     let _ = writeln!(
@@ -200,6 +216,55 @@ pub fn gcode(tp: &Toolpath) -> String {
         let _ = writeln!(g, "; {}", n.replace(['(', ')'], ""));
     }
     g.push_str("G21\nG90\nM4 S0\n");
+    let mut at = Point::ORIGIN;
+    moves(&mut g, tp, &mut at);
+    g.push_str("M5 S0\nG0 X0 Y0\nM2\n");
+    g
+}
+
+/// One G-code program for several toolpaths on one bed (a laser plate), each already placed in
+/// the bed's frame and engraved with its own settings, in the order given, after a comment that
+/// names it. The head travels from one part's last cut to the next part's first.
+pub fn gcode_plate(parts: &[(String, &Toolpath)], bed_width: f64, bed_height: f64) -> String {
+    let mut g = String::new();
+    let _ = writeln!(g, "; Orfevre laser plate: {} parts", parts.len());
+    let _ = writeln!(
+        g,
+        "; units mm; origin at the bed's bottom-left corner, X right, Y up; bed {} x {} mm",
+        num(bed_width),
+        num(bed_height)
+    );
+    let _ = writeln!(g, "; GRBL laser mode ($32=1), power S0-1000 ($30=1000)");
+    let mut notes: Vec<&String> = parts.iter().flat_map(|(_, tp)| &tp.notes).collect();
+    notes.dedup();
+    for n in notes {
+        let _ = writeln!(g, "; {}", n.replace(['(', ')'], ""));
+    }
+    g.push_str("G21\nG90\nM4 S0\n");
+    let mut at = Point::ORIGIN;
+    for (label, tp) in parts {
+        let l = tp.layer;
+        let _ = writeln!(
+            g,
+            "; part {}: {} mode, {} cuts, {} pass(es)",
+            label.replace(['(', ')', '\n'], " "),
+            l.mode.name(),
+            tp.cuts.len(),
+            l.passes
+        );
+        moves(&mut g, tp, &mut at);
+    }
+    g.push_str("M5 S0\nG0 X0 Y0\nM2\n");
+    g
+}
+
+/// A toolpath's moves, every pass, from the head's position `at` (left where the last cut ends).
+fn moves(g: &mut String, tp: &Toolpath, at: &mut Point) {
+    let l = tp.layer;
+    let overscan = match l.mode {
+        Mode::Fill(h) => h.overscan,
+        _ => 0.0,
+    };
     struct P(Point);
     impl std::fmt::Display for P {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -210,7 +275,6 @@ pub fn gcode(tp: &Toolpath) -> String {
     let same = |a: Point, b: Point| {
         (a.x * 1000.0).round() == (b.x * 1000.0).round() && (a.y * 1000.0).round() == (b.y * 1000.0).round()
     };
-    let mut at = Point::ORIGIN;
     for pass in 1..=l.passes {
         let _ = writeln!(g, "; pass {pass}");
         for c in &tp.cuts {
@@ -221,13 +285,13 @@ pub fn gcode(tp: &Toolpath) -> String {
                 let _ = writeln!(g, "G1 {} S0 F{}", pt(a), N(l.speed));
                 let _ = writeln!(g, "G1 {} S{}", pt(b), l.power);
                 let _ = writeln!(g, "G1 {} S0", pt(b + d * overscan));
-                at = b + d * overscan;
+                *at = b + d * overscan;
                 continue;
             }
-            if !same(c.points[0], at) {
+            if !same(c.points[0], *at) {
                 let _ = writeln!(g, "G0 {}", pt(c.points[0]));
             }
-            at = c.end();
+            *at = c.end();
             for (i, p) in c.points[1..].iter().enumerate() {
                 if i == 0 {
                     let _ = writeln!(g, "G1 {} S{} F{}", pt(*p), l.power, N(l.speed));
@@ -245,8 +309,6 @@ pub fn gcode(tp: &Toolpath) -> String {
             }
         }
     }
-    g.push_str("M5 S0\nG0 X0 Y0\nM2\n");
-    g
 }
 
 /// The cuts drawn as the laser burns them (each `burn` mm wide), black on transparent, at

@@ -319,6 +319,12 @@ pub fn stl(ring: &Piece) -> Vec<u8> {
 
 /// 3MF (core specification, unit millimetre) of the metal: one object, its shells as one mesh.
 pub fn threemf(ring: &Piece) -> Vec<u8> {
+    threemf_part(ring, None)
+}
+
+/// 3MF of the metal with a part number on the object and its build item (a workshop's job), so
+/// the printer's or caster's queue names the job the part belongs to.
+pub fn threemf_part(ring: &Piece, partnumber: Option<&str>) -> Vec<u8> {
     let m = &ring.metal;
     let mesh = threemf::Mesh {
         vertices: threemf::model::Vertices {
@@ -332,8 +338,17 @@ pub fn threemf(ring: &Piece) -> Vec<u8> {
                 .collect(),
         },
     };
+    let mut model: threemf::model::Model = mesh.into();
+    if let Some(p) = partnumber {
+        for o in &mut model.resources.object {
+            o.partnumber = Some(p.to_string());
+        }
+        for i in &mut model.build.item {
+            i.partnumber = Some(p.to_string());
+        }
+    }
     let mut out = Cursor::new(Vec::new());
-    threemf::write(&mut out, mesh).expect("writing to memory");
+    threemf::write(&mut out, model).expect("writing to memory");
     out.into_inner()
 }
 

@@ -29,6 +29,7 @@ pub(crate) fn output_failed(e: std::io::Error) -> ! {
 
 mod engrave;
 mod model;
+mod production;
 mod serve;
 mod twin;
 
@@ -65,6 +66,11 @@ enum Cmd {
     Model {
         #[command(subcommand)]
         cmd: model::ModelCmd,
+    },
+    /// Production: the job bag of a design for the workshop.
+    Production {
+        #[command(subcommand)]
+        cmd: production::ProductionCmd,
     },
     /// NFC tags: the NDEF record to write, and the check of an NTAG 424 DNA tap.
     Nfc {
@@ -103,6 +109,8 @@ const EXIT_CODES: &str = "Exit codes:
   design hash     0 printed, 2 malformed design
   engrave         0 written, 1 cannot be engraved, 2 bad input
   model           0 written and makeable, 1 written with manufacturing problems, 2 bad input
+  production job  0 written, 1 the job cannot be made (the reason is printed), 2 bad input
+  production plate 0 written, every part placed; 1 parts left off (listed) or none; 2 bad input
   nfc verify      0 genuine, 1 not genuine, 2 malformed
   passport verify 0 valid, 1 invalid, 2 unreadable
   nfc ndef, qr, passport keygen|issue, user, token: 0 done, 2 bad input
@@ -217,6 +225,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.cmd {
         Cmd::Engrave { cmd } => engrave::run(cmd),
         Cmd::Model { cmd } => model::run(cmd),
+        Cmd::Production { cmd } => production::run(cmd),
         Cmd::Nfc { cmd } => twin::nfc(cmd),
         Cmd::Qr(a) => twin::qr(a),
         Cmd::Passport { cmd } => twin::passport(cmd),

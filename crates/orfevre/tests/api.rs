@@ -493,6 +493,14 @@ fn authorization_matrix(db: &Db) {
             [401, 403, 403, 422, 403, 422, 403, 403],
         ),
         ("GET", format!("/api/v1/orders/{made_order}/pieces"), None, [401, 200, 404, 200, 403, 200, 403, 404]),
+        // The job bag is the workshop's: not the order's maker, not a shop's integration.
+        ("GET", format!("/api/v1/orders/{made_order}/job.zip"), None, [401, 403, 403, 200, 403, 200, 403, 403]),
+        (
+            "POST",
+            "/api/v1/production/plates".into(),
+            Some(json!({"orders": [made_order], "jig": "pendant-plate"}).to_string()),
+            [401, 403, 403, 200, 403, 200, 403, 403],
+        ),
         ("GET", p.clone(), None, [200; 8]),
         ("GET", format!("{p}/certificate.json"), None, [200; 8]),
         ("GET", format!("{p}/qr.svg"), None, [200; 8]),

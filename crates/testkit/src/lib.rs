@@ -1,7 +1,7 @@
 //! # orfevre-testkit
 //!
 //! What the test suites share to run the independent checkers (ezdxf, gcodeparser, trimesh,
-//! ndeflib, cryptography, rfc8785 — the `tests/check/requirements.txt` of engrave, model and
+//! ndeflib, cryptography, rfc8785, pdfplumber — the `tests/check/requirements.txt` of engrave, model, production and
 //! twin):
 //!
 //! - [`python`]: a Python with all of them, in a virtual environment under the target directory
@@ -26,6 +26,7 @@ pub const REQUIREMENTS: &[&str] = &[
     "crates/engrave/tests/check/requirements.txt",
     "crates/model/tests/check/requirements.txt",
     "crates/twin/tests/check/requirements.txt",
+    "crates/production/tests/check/requirements.txt",
 ];
 
 /// Whether a check that cannot run must fail (CI) rather than skip.

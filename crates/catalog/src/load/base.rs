@@ -11,6 +11,7 @@ pub(super) struct BaseCtx<'c> {
     pub(super) stone_ix: &'c HashMap<String, StoneId>,
     pub(super) mat_ix: &'c HashMap<String, MaterialId>,
     pub(super) font_ix: &'c HashMap<String, FontId>,
+    pub(super) machine_ix: &'c HashMap<String, MachineId>,
     pub(super) materials: &'c [Material],
 }
 
@@ -305,6 +306,17 @@ impl Resolver<'_> {
                         );
                     }
                     let (min_length, max_length) = self.lengths(&ff, raw, 20);
+                    let machine = self.lookup(&ff, raw.machine.as_ref(), c.machine_ix, "machine");
+                    if raw.machine.is_none() {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "no-machine",
+                                floc.clone(),
+                                format!("engraving field {} names no machine: its jobs cannot be made", fid.get_ref()),
+                            )
+                            .hint("machine = \"…\" naming a [[machine]] with its power, speed and passes"),
+                        );
+                    }
                     FieldSpec::Engraving {
                         width: zone.get_ref().width_mm,
                         height: zone.get_ref().height_mm,
@@ -313,6 +325,7 @@ impl Resolver<'_> {
                         max_length,
                         min_length,
                         min_stroke: raw.min_stroke_mm,
+                        machine,
                         price_per_character: raw.price_per_character.map(|p| p.0).unwrap_or(self.default_per_char),
                         price: raw.price.map(|p| p.0).unwrap_or_default(),
                         lead_time_days: raw.lead_time_days.unwrap_or(0),
@@ -811,7 +824,7 @@ impl Resolver<'_> {
     fn field_inapplicable(&mut self, _f: &Unit, raw: &RawField, kind: FieldKind, loc: &Loc) {
         use FieldKind::*;
         let text: &[FieldKind] = &[Engraving, Text];
-        let set: [(&str, bool, &[FieldKind]); 12] = [
+        let set: [(&str, bool, &[FieldKind]); 13] = [
             ("zone", raw.zone.is_some(), &[Engraving]),
             ("fonts", !raw.fonts.is_empty(), &[Engraving]),
             ("charset", raw.charset.is_some(), text),
@@ -819,6 +832,7 @@ impl Resolver<'_> {
             ("max_length", raw.max_length.is_some(), text),
             ("min_length", raw.min_length.is_some(), text),
             ("min_stroke_mm", raw.min_stroke_mm.is_some(), &[Engraving]),
+            ("machine", raw.machine.is_some(), &[Engraving]),
             ("price_per_character", raw.price_per_character.is_some(), &[Engraving]),
             ("lead_time_days", raw.lead_time_days.is_some(), &[Engraving]),
             ("options", !raw.options.is_empty(), &[Choice]),

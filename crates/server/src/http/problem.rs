@@ -10,12 +10,14 @@ use crate::services::media::{MediaError, PhotoError};
 use crate::services::model::ModelError;
 use crate::services::orders::OrderError;
 use crate::services::pieces::PieceError;
+use crate::services::production::ProductionError;
 use crate::services::quotes::{QuoteError, QuotingError};
 use crate::services::vault::VaultError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orfevre_catalog::Severity;
 use orfevre_commerce::TransitionError;
+use orfevre_production::JobError;
 use orfevre_store::StoreError;
 use serde::Serialize;
 
@@ -263,6 +265,42 @@ impl From<MakingError> for Problem {
             MakingError::Catalog(e) => e.into(),
             MakingError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<ProductionError> for Problem {
+    fn from(e: ProductionError) -> Problem {
+        let msg = e.to_string();
+        match e {
+            ProductionError::NoOrder(_) => Problem::not_found(msg),
+            ProductionError::NotPaid { status, .. } => Problem::conflict(msg).with("status", status.to_string()),
+            ProductionError::CatalogGone { .. } => Problem::conflict(msg),
+            ProductionError::NoBed { pointer, why } => Problem::invalid("validation", msg).at(pointer, why),
+            ProductionError::Job(JobError::Fidelity { check, why }) => {
+                tracing::error!(check, why, "a job failed a fidelity check");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "job-failed-check", "Job refused", msg)
+                    .with("check", check)
+            }
+            ProductionError::Job(j) => Problem::invalid("job-cannot-be-made", msg).with("reason", job_reason(&j)),
+            ProductionError::Broken(_) => Problem::internal(msg),
+            ProductionError::Catalog(e) => e.into(),
+            ProductionError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A job refusal's kind, for integrations that act on it.
+fn job_reason(j: &JobError) -> &'static str {
+    match j {
+        JobError::Invalid(_) => "invalid-design",
+        JobError::CatalogVersion { .. } => "catalog-version",
+        JobError::NoMachine { .. } => "no-machine",
+        JobError::Font { .. } => "font",
+        JobError::Engraving { .. } => "engraving",
+        JobError::Model(_) => "model",
+        JobError::Fidelity { .. } => "fidelity",
+        JobError::TooLarge(_) => "too-large",
+        JobError::Plate(_) => "plate",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod gifts;
 pub mod model;
 pub mod orders;
 pub mod pieces;
+pub mod production;
 pub mod public;
 pub mod quotes;
 pub mod site;
@@ -36,6 +37,7 @@ pub fn all() -> Router<Arc<AppState>> {
         .merge(engraving::routes())
         .merge(quotes::routes())
         .merge(orders::routes())
+        .merge(production::routes())
         .merge(accounts::routes())
         .merge(tokens::routes())
         .merge(webhooks::routes())
@@ -64,6 +66,7 @@ fn documents() -> Vec<utoipa::openapi::OpenApi> {
         engraving::Api::openapi(),
         quotes::Api::openapi(),
         orders::Api::openapi(),
+        production::Api::openapi(),
         accounts::Api::openapi(),
         tokens::Api::openapi(),
         webhooks::Api::openapi(),

@@ -315,6 +315,13 @@ impl Catalogs {
         Ok(art.and_then(|a| a.get(path).cloned()))
     }
 
+    /// The engine of a stored version and all its drawings.
+    pub async fn with_art(&self, version: &str) -> Result<Option<(Arc<Engine>, Arc<Art>)>> {
+        let Some(e) = self.get(version).await? else { return Ok(None) };
+        let art = self.art.read().unwrap_or_else(|e| e.into_inner()).get(version).cloned();
+        Ok(Some((e, art.unwrap_or_default())))
+    }
+
     /// The published catalog (as last seen by [`Catalogs::refresh`]).
     pub fn active(&self) -> Arc<Engine> {
         self.active.read().unwrap_or_else(|e| e.into_inner()).clone()

@@ -13,6 +13,7 @@ pub mod media;
 pub mod model;
 pub mod orders;
 pub mod pieces;
+pub mod production;
 pub mod quotes;
 pub mod vault;
 pub mod webhooks;

@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
-struct App {
-    state: Arc<AppState>,
+pub(crate) struct App {
+    pub(crate) state: Arc<AppState>,
     _dir: tempfile::TempDir,
 }
 
-async fn app() -> App {
+pub(crate) async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: dir.path().to_path_buf(),
@@ -27,14 +27,23 @@ async fn app() -> App {
     App { state: state(config, "http://shop.test".into()).await.unwrap(), _dir: dir }
 }
 
-/// A signed-in caller: the session cookie and its CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
-    key: String,
+impl Session {
+    pub(crate) fn cookie(&self) -> &str {
+        &self.cookie
+    }
+    pub(crate) fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
-async fn signed_in(a: &App, email: &str, role: Role) -> Session {
+/// A signed-in caller: the session cookie and its CSRF token.
+pub(crate) struct Session {
+    cookie: String,
+    csrf: String,
+    pub(crate) key: String,
+}
+
+pub(crate) async fn signed_in(a: &App, email: &str, role: Role) -> Session {
     let u = a.state.store.create_user(email, "not-a-hash", role).await.unwrap();
     let secret = a.state.store.create_session(&u.id, "csrf-token", Duration::from_secs(600)).await.unwrap();
     Session { cookie: format!("orfevre_session={secret}"), csrf: "csrf-token".into(), key: format!("user:{}", u.id) }

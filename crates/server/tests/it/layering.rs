@@ -214,7 +214,7 @@ const NOT_PURE: &[&str] = &["axum", "tower", "tower-http", "sqlx", "tokio", "req
 fn the_domain_crates_know_nothing_of_http_databases_or_runtimes() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let deps = |name: &str| dependencies(&std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap());
-    for pure in ["catalog", "engine", "engrave", "model", "twin", "commerce"] {
+    for pure in ["catalog", "engine", "engrave", "model", "twin", "commerce", "production"] {
         let bad: Vec<String> = deps(pure).into_iter().filter(|d| NOT_PURE.contains(&d.as_str())).collect();
         assert!(bad.is_empty(), "crates/{pure} is pure but depends on {bad:?}");
     }

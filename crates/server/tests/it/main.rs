@@ -5,4 +5,5 @@
 mod handlers;
 mod layering;
 mod openapi;
+mod production;
 mod services;
