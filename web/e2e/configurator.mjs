@@ -186,6 +186,30 @@ await check('order-to-back-office', async (page) => {
   await staff.close();
 });
 
+await check('workshop-job', async (page) => {
+  assert(orderId, 'the order of the previous check is in production');
+  // The assembly sheet's QR code opens this address on the workshop's phone.
+  await page.goto(`${url}/workshop/jobs/${orderId}-1`);
+  await page.getByLabel('Email').fill(adminEmail);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-status="in_production"]').waitFor();
+  const href = await page.locator('a[data-bag]').getAttribute('href');
+  const res = await page.request.get(`${url}${href}`);
+  assert(res.status() === 200 && res.headers()['content-type'] === 'application/zip', `job bag: ${res.status()}`);
+  const body = await res.body();
+  assert(body.subarray(0, 2).toString() === 'PK', 'the job bag is a zip');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 390, `the job page is ${width} px wide on a 390 px phone`);
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert(bad.length === 0, `workshop job: axe: ${bad.map((v) => `${v.id} (${v.nodes.length})`).join(', ')}`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: `${shots}/workshop-job-1280.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+});
+
 await check('piece-vault', async (page) => {
   assert(orderId && shopperEmail, 'the order of the previous check is in production');
   // The workshop (here the admin) records the made piece from the back office.

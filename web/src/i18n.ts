@@ -28,6 +28,7 @@ const en = {
   to_delivered: 'Mark delivered', to_cancelled: 'Cancel', search: 'Search', availableOnly: 'Available only',
   turntable: 'Turn', worn: 'On a hand', viewerUnavailable: '3D preview unavailable on this device — the price and details below are exact.',
   viewer3d: '3D view of your ring: drag to turn it', recordPiece: 'Record made piece',
+  job: 'Job', jobBag: 'Job bag (assembly sheet, pick list, files)', jobBagLetter: 'US Letter', noJob: 'No job: this order is not paid, or was cancelled.',
 };
 type Key = keyof typeof en;
 const fr: Record<Key, string> = {
@@ -58,6 +59,8 @@ const fr: Record<Key, string> = {
   to_delivered: 'Marquer livrée', to_cancelled: 'Annuler', search: 'Rechercher', availableOnly: 'Disponibles seulement',
   turntable: 'Tourner', worn: 'Portée', viewerUnavailable: 'Aperçu 3D indisponible sur cet appareil — le prix et les détails ci-dessous sont exacts.',
   viewer3d: 'Vue 3D de votre bague : faites-la tourner', recordPiece: 'Enregistrer la pièce fabriquée',
+  job: 'Fiche', jobBag: 'Dossier de fabrication (fiche de montage, liste de prélèvement, fichiers)', jobBagLetter: 'Format US Letter',
+  noJob: 'Pas de fiche : cette commande n’est pas payée, ou a été annulée.',
 };
 
 let lang: 'en' | 'fr' = (localStorage.getItem('orfevre-lang') as 'en' | 'fr') ||

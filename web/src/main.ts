@@ -141,7 +141,8 @@ async function admin() {
     ${orders.map((o) => html`<tr data-order=${o.id}><td>${o.id}</td><td data-status=${o.status}>${status('st', o.status)}</td><td>${money({ amount: o.total, currency: o.currency })}</td>
     <td>${o.next_statuses.filter((n) => n !== 'placed' || s.role === 'admin')
       .map((n) => html`<button data-id=${o.id} data-to=${n} @click=${() => moveTo(o.id, n)}>${status('to', n)}</button> `)}
-      ${o.status === 'in_production' ? html`<button data-make=${o.id} @click=${() => make(o.id)}>${t('recordPiece')}</button>` : nothing}</td></tr>`)}</table></div>
+      ${o.status === 'in_production' ? html`<button data-make=${o.id} @click=${() => make(o.id)}>${t('recordPiece')}</button>` : nothing}
+      ${hasJob(o.status) ? html`<a data-job=${o.id} href="/workshop/jobs/${encodeURIComponent(o.id)}-1">${t('job')}</a>` : nothing}</td></tr>`)}</table></div>
     <p id="made" role="status"></p></section>` : nothing;
   const active = versions.find((v) => v.active)?.version ?? info.version;
   const upload = async (e: SubmitEvent) => {
@@ -178,6 +179,32 @@ async function admin() {
   shell(html`<h1>${t('backoffice')}</h1>${ordersHtml}${catalogHtml}`, t('backoffice'));
 }
 
+/** Whether the workshop has a job for an order in this status: paid and not cancelled. */
+function hasJob(status: string): boolean {
+  return status !== 'awaiting_payment' && status !== 'cancelled';
+}
+
+/** A job as the workshop opens it, by scanning the QR code of its assembly sheet: the order's
+ *  status and moves, and its job bag. */
+async function workshopJob(job: string) {
+  const s = await session();
+  if (!s || (s.role !== 'admin' && s.role !== 'workshop')) {
+    shell(html`<h1>${t('job')} ${job}</h1>${authForm(() => void route())}`, `${t('job')} ${job}`);
+    return;
+  }
+  const id = job.replace(/-1$/, '');
+  const o = await api.get<OrderRow>(`/api/v1/orders/${encodeURIComponent(id)}`);
+  const moveTo = async (to: string) => { await api.post(`/api/v1/orders/${encodeURIComponent(id)}/status`, { status: to }); void route(); };
+  const bag = `/api/v1/orders/${encodeURIComponent(id)}/job.zip`;
+  shell(html`<h1>${t('job')} <span class="job-id">${job}</span></h1>
+    <p>${t('status')}: <strong data-status=${o.status}>${status('st', o.status)}</strong></p>
+    ${hasJob(o.status) ? html`<p><a class="button" data-bag href=${bag} download="job-${job}.zip">${t('jobBag')}</a>
+      · <a data-bag-letter href="${bag}?paper=letter" download="job-${job}-letter.zip">${t('jobBagLetter')}</a></p>`
+      : html`<p role="status">${t('noJob')}</p>`}
+    <p>${o.next_statuses.filter((n) => n !== 'placed' || s.role === 'admin')
+      .map((n) => html`<button data-to=${n} @click=${() => moveTo(n)}>${status('to', n)}</button> `)}</p>`, `${t('job')} ${job}`);
+}
+
 /** "2026.12.0" → "2026.12.1": a suggestion for the next version's name. */
 function nextVersion(v: string): string {
   const m = /^(.*?)(\d+)$/.exec(v);
@@ -211,6 +238,7 @@ async function route() {
     else if (p.startsWith('/p/')) { await session(); await piecePage(api, decodeURIComponent(p.slice(3)), shell, () => void route()); }
     else if (p === '/account') await account();
     else if (p === '/admin') await admin();
+    else if (p.startsWith('/workshop/jobs/')) await workshopJob(decodeURIComponent(p.slice('/workshop/jobs/'.length)));
     else await storefront();
   } catch (e) {
     shell(html`<p role="alert">${(e as Error).message}</p>`, 'Orfèvre');

@@ -45,6 +45,8 @@ fn web_ui_in_chromium() {
         "capacity-repair",
         "keyboard-only",
         "order-to-back-office",
+        "workshop-job",
+        "workshop-job-1280",
         "piece-vault",
         "piece-workshop",
         "back-office-catalog",
