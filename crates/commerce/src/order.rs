@@ -1,10 +1,15 @@
 //! An order's life: from the quote it was placed on to the customer's hands.
 //!
 //! ```text
-//! awaiting_payment ──▶ placed ──▶ in_production ──▶ shipped ──▶ delivered
-//!        │               │              │
-//!        └───────────────┴──────────────┴──▶ cancelled
+//! awaiting_payment ──▶ placed ──▶ in_production ──▶ packed ──▶ shipped ──▶ delivered
+//!        │               │  ╲           │  ▲
+//!        │               │   ╲          ▼  │
+//!        │               │    ──▶   on_hold
+//!        └───────────────┴──────────────┴──────┴──▶ cancelled
 //! ```
+//!
+//! `on_hold` stops the bench (a stone on back-order, a question to the customer); it goes back to
+//! production or is cancelled. It is the lifecycle's one loop.
 //!
 //! Order staff (admin, workshop) make the moves; only an admin marks an order paid
 //! (`awaiting_payment` → `placed`); the order's maker may only cancel it, and only until
@@ -20,6 +25,10 @@ pub enum OrderStatus {
     /// Paid: a shop's checkout charged it, or an admin marked it paid.
     Placed,
     InProduction,
+    /// Made, checked and packed: waiting for the carrier.
+    Packed,
+    /// Production stopped until a question is settled.
+    OnHold,
     Shipped,
     Delivered,
     Cancelled,
@@ -29,6 +38,8 @@ crate::words!(OrderStatus, "an order status", {
     AwaitingPayment => "awaiting_payment",
     Placed => "placed",
     InProduction => "in_production",
+    Packed => "packed",
+    OnHold => "on_hold",
     Shipped => "shipped",
     Delivered => "delivered",
     Cancelled => "cancelled",
@@ -67,8 +78,10 @@ impl OrderStatus {
         use OrderStatus::*;
         match self {
             AwaitingPayment => &[Placed, Cancelled],
-            Placed => &[InProduction, Cancelled],
-            InProduction => &[Shipped, Cancelled],
+            Placed => &[InProduction, OnHold, Cancelled],
+            InProduction => &[Packed, OnHold, Cancelled],
+            OnHold => &[InProduction, Cancelled],
+            Packed => &[Shipped],
             Shipped => &[Delivered],
             Delivered | Cancelled => &[],
         }
@@ -76,7 +89,7 @@ impl OrderStatus {
 
     /// Whether production has started: the workshop makes an order's pieces from then on.
     pub fn in_production_or_after(self) -> bool {
-        matches!(self, OrderStatus::InProduction | OrderStatus::Shipped | OrderStatus::Delivered)
+        matches!(self, OrderStatus::InProduction | OrderStatus::Packed | OrderStatus::Shipped | OrderStatus::Delivered)
     }
 
     /// Whether `actor` may move an order from this status to `to`. Who may ask is checked
@@ -115,7 +128,7 @@ mod tests {
     fn an_order_goes_from_payment_to_delivery_and_no_further() {
         let mut s = OrderStatus::initial(Role::Shopper);
         assert_eq!(s, AwaitingPayment);
-        for to in [Placed, InProduction, Shipped, Delivered] {
+        for to in [Placed, InProduction, Packed, Shipped, Delivered] {
             s.transition(to, admin()).unwrap();
             s = to;
         }
@@ -158,7 +171,7 @@ mod tests {
     #[test]
     fn pieces_are_made_from_production_on() {
         let made: Vec<OrderStatus> = OrderStatus::ALL.iter().copied().filter(|s| s.in_production_or_after()).collect();
-        assert_eq!(made, [InProduction, Shipped, Delivered]);
+        assert_eq!(made, [InProduction, Packed, Shipped, Delivered]);
     }
 
     #[test]
@@ -178,16 +191,22 @@ mod tests {
     }
 
     #[test]
-    fn no_walk_through_the_statuses_comes_back_or_goes_on_for_ever() {
-        // Depth-first over every move: a cycle would make a path longer than there are statuses.
+    fn the_only_walk_that_comes_back_goes_through_on_hold_and_every_walk_ends() {
+        // Depth-first over every move that does not resume from a hold: a cycle would make a
+        // path longer than there are statuses.
         fn longest(from: OrderStatus, depth: usize) -> usize {
             assert!(depth <= OrderStatus::ALL.len(), "a cycle through {from}");
-            from.next().iter().map(|&to| longest(to, depth + 1)).max().unwrap_or(depth)
+            let next = from.next().iter().filter(|&&to| !(from == OnHold && to == InProduction));
+            next.map(|&to| longest(to, depth + 1)).max().unwrap_or(depth)
         }
         for &s in OrderStatus::ALL {
-            assert!(longest(s, 0) <= 4, "{s}");
+            assert!(longest(s, 0) <= 5, "{s}");
         }
-        assert_eq!(longest(OrderStatus::AwaitingPayment, 0), 4, "paid, made, shipped, delivered");
+        assert_eq!(longest(OrderStatus::AwaitingPayment, 0), 5, "paid, made, packed, shipped, delivered");
+        // A hold ends in production again, or in a cancellation.
+        assert_eq!(OnHold.next(), [InProduction, Cancelled]);
+        // Nothing leaves the two ends.
+        assert!(Delivered.next().is_empty() && Cancelled.next().is_empty());
     }
 
     fn status() -> impl Strategy<Value = OrderStatus> {

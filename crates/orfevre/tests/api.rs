@@ -129,8 +129,8 @@ fn design_to_order(db: &Db) {
     };
     let (st, p) = set("delivered");
     assert_eq!(st, 409, "{p}");
-    assert_eq!(p["next_statuses"], json!(["in_production", "cancelled"]));
-    for to in ["in_production", "shipped", "delivered"] {
+    assert_eq!(p["next_statuses"], json!(["in_production", "on_hold", "cancelled"]));
+    for to in ["in_production", "packed", "shipped", "delivered"] {
         let (st, o) = set(to);
         assert_eq!(st, 200, "{o}");
         assert_eq!(o["status"], to);
@@ -138,7 +138,7 @@ fn design_to_order(db: &Db) {
     let (st, o) = json(s.get(&c, &format!("/api/v1/orders/{id}")).header("authorization", &bearer).send().unwrap());
     assert_eq!(st, 200);
     let history: Vec<&str> = o["history"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
-    assert_eq!(history, ["placed", "in_production", "shipped", "delivered"]);
+    assert_eq!(history, ["placed", "in_production", "packed", "shipped", "delivered"]);
     let (st, list) = json(s.get(&c, "/api/v1/orders").header("authorization", &bearer).send().unwrap());
     assert_eq!(st, 200);
     assert_eq!(list.as_array().unwrap().len(), 1);

@@ -431,8 +431,8 @@ mod tests {
         assert_eq!(p.status, 409);
         assert_eq!(p.detail, "an order that is placed cannot become delivered");
         assert_eq!(p.errors[0].pointer, "/status");
-        assert_eq!(p.errors[0].detail, "allowed next: in_production, cancelled");
-        assert_eq!(p.extra["next_statuses"], serde_json::json!(["in_production", "cancelled"]));
+        assert_eq!(p.errors[0].detail, "allowed next: in_production, on_hold, cancelled");
+        assert_eq!(p.extra["next_statuses"], serde_json::json!(["in_production", "on_hold", "cancelled"]));
     }
 
     #[test]

@@ -120,8 +120,8 @@ pub async fn get_order(State(s): S, who: Principal, Path(id): Path<String>) -> A
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
-    /// awaiting_payment → placed (paid) → in_production → shipped → delivered, or cancelled before
-    /// shipping.
+    /// awaiting_payment → placed (paid) → in_production → packed → shipped → delivered; on_hold
+    /// from placed or in_production, back to in_production; cancelled before packing.
     pub status: String,
 }
 

@@ -214,7 +214,7 @@ mod tests {
             listed[0].history.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
             ["placed", "in_production"]
         );
-        assert_eq!(listed[0].next_statuses, ["shipped", "cancelled"]);
+        assert_eq!(listed[0].next_statuses, ["packed", "on_hold", "cancelled"]);
         assert_eq!(listed[1].history.len(), 1);
         assert_eq!(listed[1].design_url, format!("https://shop/d/{}", "ab".repeat(32)));
         let one = view(&s, "https://shop", b).await.unwrap();

@@ -154,16 +154,23 @@ async fn an_order_moves_as_its_lifecycle_allows_and_no_further() {
     assert_eq!((st, o["status"].as_str()), (StatusCode::OK, Some("placed")));
     assert_eq!(o["history"].as_array().unwrap().len(), 2);
     let (st, _, o) = call(&a, "POST", &uri, Some(&workshop), to("in_production")).await;
-    assert_eq!((st, o["next_statuses"].clone()), (StatusCode::OK, json!(["shipped", "cancelled"])));
+    assert_eq!((st, o["next_statuses"].clone()), (StatusCode::OK, json!(["packed", "on_hold", "cancelled"])));
     let (st, _, p) = call(&a, "POST", &uri, Some(&shopper), to("cancelled")).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "a maker cancels only until production starts: {p}");
+    // A hold stops the bench and resumes it; a held order is not packed.
+    let (st, _, o) = call(&a, "POST", &uri, Some(&workshop), to("on_hold")).await;
+    assert_eq!((st, o["next_statuses"].clone()), (StatusCode::OK, json!(["in_production", "cancelled"])));
+    let (st, _, _) = call(&a, "POST", &uri, Some(&workshop), to("packed")).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _, o) = call(&a, "POST", &uri, Some(&workshop), to("in_production")).await;
+    assert_eq!((st, o["status"].as_str()), (StatusCode::OK, Some("in_production")));
 
     let other = signed_in(&a, "someone@example.com", Role::Shopper).await;
     let (st, _, _) = call(&a, "GET", &format!("/api/v1/orders/{id}"), Some(&other), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "another shopper's order is not even acknowledged");
     let (st, _, list) = call(&a, "GET", "/api/v1/orders", Some(&workshop), None).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(list[0]["history"].as_array().unwrap().len(), 3, "the list carries each order's history");
+    assert_eq!(list[0]["history"].as_array().unwrap().len(), 5, "the list carries each order's history");
 }
 
 #[tokio::test]
