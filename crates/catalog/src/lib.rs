@@ -18,8 +18,10 @@ mod recover;
 pub mod rules;
 mod satisfy;
 pub mod units;
+pub mod workshop;
 
 pub use diag::{Diagnostic, Loc, Severity};
 pub use load::{load, load_dir, Loaded, SourceSet, CEL_VARIABLES};
 pub use model::*;
 pub use units::{Currency, Dec, Grams, Mm, Money, Price, PricePoint};
+pub use workshop::{Jig, LaserMode, Machine, MachineId, Production};

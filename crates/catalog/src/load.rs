@@ -20,6 +20,7 @@ pub use crate::recover::Broken;
 use crate::recover::{groups, header, lift_header, salvage, scan_values, Group};
 use crate::rules;
 use crate::units::Mm;
+use crate::workshop::*;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -73,7 +73,7 @@ fn num(v: f64) -> String {
 }
 
 /// The width a cut burns, mm, for drawings: the hatch spacing, or 0.1 mm for lines.
-fn burn_width(tp: &Toolpath) -> f64 {
+pub fn burn_width(tp: &Toolpath) -> f64 {
     match tp.layer.mode {
         Mode::Fill(h) => h.spacing,
         Mode::OffsetFill { spacing } => spacing,

@@ -222,7 +222,7 @@ fn burn_check(g: &Engraved) -> Result<Check, JobError> {
     let tp = &g.toolpath;
     let code = orfevre_engrave::output::gcode(tp);
     let segs = gcode::burns(&code).map_err(|why| JobError::Fidelity { check: "g-code", why })?;
-    let burn = engraving::burn(tp);
+    let burn = orfevre_engrave::output::burn_width(tp);
     // Fine enough that the burn is ten pixels wide (an edge pixel is then a small share of a
     // line), at most 8,192 pixels along the zone.
     let ppm = (10.0 / burn).max(PREVIEW_PX_PER_MM).min(8192.0 / tp.zone.width().max(tp.zone.height()));

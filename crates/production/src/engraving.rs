@@ -103,14 +103,3 @@ pub fn files(e: &Engraved) -> Vec<(String, Vec<u8>)> {
         (format!("engraving/{f}-approved.svg"), e.approved_svg.clone().into_bytes()),
     ]
 }
-
-/// The burn width of a layer: the hatch spacing when filled, else the spot (the kerf), else the
-/// engrave crate's default line.
-pub fn burn(tp: &Toolpath) -> f64 {
-    match tp.layer.mode {
-        Mode::Fill(h) => h.spacing,
-        Mode::OffsetFill { spacing } => spacing,
-        _ if tp.layer.kerf > 0.0 => tp.layer.kerf,
-        _ => 0.1,
-    }
-}

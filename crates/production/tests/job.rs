@@ -123,7 +123,9 @@ fn every_valid_example_of_both_brands_makes_a_job_whose_files_read_back_as_the_d
                 assert!(text.contains(&p.sku), "{ex}: {} not on the pick list", p.sku);
             }
             let csv = std::fs::read_to_string(out.join("pick-list.csv")).unwrap();
-            let picked: u32 = csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse::<u32>().unwrap()).sum();
+            let mut rows = csv.lines();
+            assert_eq!(rows.next(), Some("bin,sku,name,qty"), "{ex}: the pick list's header");
+            let picked: u32 = rows.map(|l| l.rsplit(',').next().unwrap().parse::<u32>().unwrap()).sum();
             let bom: u32 = e.evaluate(&d).bom.iter().map(|l| l.qty).sum();
             assert_eq!(picked, bom, "{ex}: the pick list sums to the bill of materials");
             // 3D files: watertight, the build item named after the job, the weight as quoted.
